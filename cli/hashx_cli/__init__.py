@@ -1,0 +1,1 @@
+"""The click application behind the ``hashx`` command (import name ``hashx_cli``)."""

@@ -1,0 +1,49 @@
+"""Atomic file writes: write to a temporary file beside the target, then rename.
+
+A crash (or an exception) before the rename leaves the old file untouched and
+removes the temporary file, so readers never see a half-written checkpoint,
+code file or split file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["atomic_write"]
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "wb"):
+    """Open a temporary file for writing that replaces ``path`` on success.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The final destination.  Its directory must exist.
+    mode : {"wb", "w"}
+        Binary or text mode.
+
+    Yields
+    ------
+    file object
+        Write to it; it is flushed, fsync'ed and renamed over ``path`` when the
+        ``with`` block ends without an exception.
+    """
+    if mode not in ("wb", "w"):
+        raise ValueError(f"The 'mode' parameter of atomic_write must be 'wb' or 'w'. Got {mode!r} instead.")
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
