@@ -15,6 +15,12 @@ from pathlib import Path
 __all__ = ["atomic_write"]
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "wb"):
     """Open a temporary file for writing that replaces ``path`` on success.
@@ -37,6 +43,9 @@ def atomic_write(path, mode: str = "wb"):
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    # mkstemp creates the file with mode 0600; give it the permissions any new
+    # file would get (0666 minus the umask), so the rename changes nothing else.
+    os.chmod(tmp, 0o666 & ~_current_umask())
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             yield f

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Split"]
+from .._atomic import atomic_write
+from ..exceptions import DataFormatError, HashxValueError
+
+__all__ = ["Split", "SPLIT_FORMAT", "SPLIT_FORMAT_VERSION"]
 
 _PARTS = ("query", "retrieval", "train", "val")
+
+#: ``format`` field of a split file, and the version this code writes and reads.
+SPLIT_FORMAT = "hashx-split"
+SPLIT_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,3 +69,152 @@ class Split:
     def sizes(self) -> dict:
         """``{"query": n, "retrieval": n, "train": n, "val": n}``."""
         return {part: int(getattr(self, part).shape[0]) for part in _PARTS}
+
+    # -- checks ------------------------------------------------------------
+    def validate(self, n_items: int | None = None) -> "Split":
+        """Check the split's invariants; return ``self``.
+
+        Each part is a 1-d int64 array of distinct non-negative indices
+        (``< n_items`` when given); ``query`` and ``retrieval`` are disjoint;
+        ``train`` is a subset of ``retrieval`` (so it never overlaps ``query``);
+        ``val`` is a subset of ``train``.
+
+        Raises
+        ------
+        HashxValueError
+            An invariant does not hold (the message names the part).
+        """
+        for part in _PARTS:
+            x = getattr(self, part)
+            if not isinstance(x, np.ndarray) or x.dtype != np.int64 or x.ndim != 1:
+                raise HashxValueError(
+                    f"Split '{self.protocol}': '{part}' must be a 1-d int64 array. "
+                    f"Got {type(x).__name__} {getattr(x, 'dtype', '')} of shape {getattr(x, 'shape', None)}."
+                )
+            if x.size and x.min() < 0:
+                raise HashxValueError(f"Split '{self.protocol}': '{part}' holds negative indices.")
+            if n_items is not None and x.size and x.max() >= n_items:
+                raise HashxValueError(
+                    f"Split '{self.protocol}': '{part}' holds index {int(x.max())}, but the dataset has "
+                    f"{n_items} items."
+                )
+        # membership masks (O(n), no sorting; numpy's hash-based unique is slow on large arrays)
+        size = 1 + max([int(getattr(self, p).max()) for p in _PARTS if getattr(self, p).size] + [0])
+        masks = {}
+        for part in _PARTS:
+            x = getattr(self, part)
+            mask = np.zeros(size, dtype=bool)
+            mask[x] = True
+            if np.count_nonzero(mask) != x.size:
+                raise HashxValueError(f"Split '{self.protocol}': '{part}' holds repeated indices.")
+            masks[part] = mask
+        q, r, t, v = (masks[p] for p in _PARTS)
+        if (q & r).any():
+            raise HashxValueError(f"Split '{self.protocol}': 'query' and 'retrieval' overlap.")
+        if (t & ~r).any():
+            raise HashxValueError(f"Split '{self.protocol}': 'train' must be a subset of 'retrieval'.")
+        if (t & q).any():
+            raise HashxValueError(f"Split '{self.protocol}': 'train' overlaps 'query'.")
+        if (v & ~t).any():
+            raise HashxValueError(f"Split '{self.protocol}': 'val' must be a subset of 'train'.")
+        return self
+
+    # -- files ---------------------------------------------------------------
+    def _meta(self) -> dict:
+        return {"format": SPLIT_FORMAT, "version": SPLIT_FORMAT_VERSION, "protocol": self.protocol,
+                "seed": int(self.seed), "sizes": self.sizes(), "sha256": self.sha256}
+
+    def save(self, path) -> Path:
+        """Write the split to ``path`` (``.json`` or ``.npz``), atomically.
+
+        The file stores the protocol, the seed, the four index arrays and
+        their :attr:`sha256`, which :meth:`load` verifies.  JSON output is
+        deterministic (same split -> same bytes): one index list per line.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        path = Path(os.fspath(path))
+        suffix = path.suffix.lower()
+        if suffix not in (".json", ".npz"):
+            raise HashxValueError(
+                f"The 'path' parameter of Split.save must end in .json or .npz. Got '{path}' instead."
+            )
+        self.validate()
+        if suffix == ".json":
+            lines = ["{"]
+            for key, value in self._meta().items():
+                lines.append(f"  {json.dumps(key)}: {json.dumps(value)},")
+            for i, part in enumerate(_PARTS):
+                values = ",".join(str(int(v)) for v in getattr(self, part))
+                lines.append(f'  "{part}": [{values}]' + ("," if i < len(_PARTS) - 1 else ""))
+            lines.append("}")
+            with atomic_write(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+        else:
+            arrays = {part: np.ascontiguousarray(getattr(self, part), dtype="<i8") for part in _PARTS}
+            with atomic_write(path, "wb") as f:
+                np.savez_compressed(f, meta=np.array(json.dumps(self._meta(), sort_keys=True)), **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path) -> "Split":
+        """Read a split file written by :meth:`save` and verify it.
+
+        Raises
+        ------
+        DataFormatError
+            The file is missing, unreadable, not a hashx split file, of an
+            unknown version, its indices do not match the stored sha256 (a
+            corrupted or edited file), or the split breaks an invariant of
+            :meth:`validate`.  The message names the file.
+        """
+        path = Path(os.fspath(path))
+        if not path.is_file():
+            raise DataFormatError(f"Split file '{path}' does not exist.")
+        try:
+            if path.suffix.lower() == ".npz":
+                with np.load(path, allow_pickle=False) as z:
+                    meta = json.loads(str(z["meta"][()]))
+                    parts = {part: np.asarray(z[part]) for part in _PARTS}
+            else:
+                with open(path, encoding="utf-8") as f:
+                    meta = json.load(f)
+                parts = {part: np.asarray(meta.pop(part), dtype=np.int64) for part in _PARTS}
+        except DataFormatError:
+            raise
+        except Exception as exc:  # zip/json/key errors of a damaged file
+            raise DataFormatError(f"Split file '{path}' could not be read ({type(exc).__name__}: {exc}).") from None
+        if not isinstance(meta, dict) or meta.get("format") != SPLIT_FORMAT:
+            raise DataFormatError(f"File '{path}' is not a hashx split file (no format '{SPLIT_FORMAT}').")
+        if meta.get("version") != SPLIT_FORMAT_VERSION:
+            raise DataFormatError(
+                f"Split file '{path}' has format version {meta.get('version')!r}; this hashx reads "
+                f"version {SPLIT_FORMAT_VERSION}."
+            )
+        for part, x in parts.items():
+            if x.ndim != 1 or (x.size and x.dtype.kind not in "iu"):
+                raise DataFormatError(f"Split file '{path}': '{part}' is not a 1-d integer array.")
+        try:
+            split = cls(protocol=str(meta["protocol"]), seed=int(meta["seed"]),
+                        **{part: x.astype(np.int64) for part, x in parts.items()})
+            stored = str(meta["sha256"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataFormatError(f"Split file '{path}' lacks or mangles a field ({exc}).") from None
+        if split.sha256 != stored:
+            raise DataFormatError(
+                f"Split file '{path}' is corrupted or was edited: its indices hash to {split.sha256}, "
+                f"but the file records sha256 {stored}."
+            )
+        if "sizes" in meta and meta["sizes"] != split.sizes():
+            raise DataFormatError(
+                f"Split file '{path}' is corrupted or was edited: it records sizes {meta['sizes']}, "
+                f"but its index arrays have sizes {split.sizes()}."
+            )
+        try:
+            split.validate()
+        except HashxValueError as exc:
+            raise DataFormatError(f"Split file '{path}': {exc}") from None
+        return split

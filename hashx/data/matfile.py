@@ -1,0 +1,254 @@
+"""MatFile: one reader for MATLAB ``.mat`` files, v5 (scipy.io) and v7.3 (HDF5, h5py).
+
+MATLAB stores arrays in column-major order.  A v5 file read with
+:func:`scipy.io.loadmat` comes back with MATLAB's shape (an ``n x d`` matrix is
+an ``(n, d)`` array).  A v7.3 file is an HDF5 file whose datasets, seen through
+h5py, have their axes **reversed**: an ``n x d`` MATLAB matrix is an h5py
+dataset of shape ``(d, n)``, and a ``224 x 224 x 3 x n`` image stack (the DCMH
+``IAll``) is an h5py dataset of shape ``(n, 3, 224, 224)``.  :class:`MatFile`
+hides the difference: :meth:`MatFile.shape` and :meth:`MatFile.read` always
+speak MATLAB's shape, and :meth:`MatFile.row_blocks` reads a 2-d matrix a block
+of rows at a time, so that a large v7.3 matrix is converted (to float32, or to
+a sparse matrix) without ever holding its float64 form whole.
+
+Raw-image stacks are not read here: :meth:`MatFile.raw` hands out the h5py
+dataset itself (v7.3) for :class:`hashx.data.images.LazyImages`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+import scipy.io
+import scipy.sparse as sp
+
+from ..exceptions import DataFormatError
+
+__all__ = ["MatFile", "mat_version"]
+
+logger = logging.getLogger(__name__)
+
+_HDF5_META = ("#refs#", "#subsystem#")
+_BLOCK_BYTES = 64 * 2**20
+
+
+def mat_version(path) -> str:
+    """The MATLAB file version of ``path``: ``"4"``, ``"5"`` or ``"7.3"``.
+
+    Raises
+    ------
+    DataFormatError
+        The file does not exist or is not a MATLAB file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFormatError(f"File '{path}' does not exist (or is not a file).")
+    if h5py.is_hdf5(path):
+        return "7.3"
+    try:
+        major, _ = scipy.io.matlab.matfile_version(str(path))
+    except Exception as exc:  # scipy raises ValueError / MatReadError / TypeError
+        raise DataFormatError(f"File '{path}' is not a MATLAB .mat file ({exc}).") from None
+    return {0: "4", 1: "5"}.get(major, str(major))
+
+
+class MatFile:
+    """A MATLAB ``.mat`` file opened for reading (v4/v5 through scipy, v7.3 through h5py).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.  Its version is detected from its contents, not its name.
+
+    Notes
+    -----
+    Use as a context manager, or call :meth:`close`.  A v7.3 file stays open
+    (as an ``h5py.File``) while a lazy dataset handed out by :meth:`raw` is in
+    use, so :meth:`close` is not called on files that feed lazy images.
+    """
+
+    def __init__(self, path):
+        self.path = Path(os.fspath(path))
+        self.version = mat_version(self.path)
+        self._h5 = None
+        self._whos = None
+        if self.version == "7.3":
+            self._h5 = h5py.File(self.path, "r")
+        else:
+            try:
+                self._whos = {name: (tuple(shape), cls) for name, shape, cls in scipy.io.whosmat(str(self.path))}
+            except Exception as exc:
+                raise DataFormatError(
+                    f"File '{self.path}' could not be read as a MATLAB v{self.version} file ({exc})."
+                ) from None
+
+    # -- context manager -------------------------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying HDF5 file (v7.3); a no-op for v5."""
+        if self._h5 is not None:
+            self._h5.close()
+            self._h5 = None
+
+    def __repr__(self) -> str:
+        return f"MatFile('{self.path}', version={self.version})"
+
+    # -- variables -------------------------------------------------------
+    def names(self) -> list[str]:
+        """Names of the variables in the file (HDF5 bookkeeping groups excluded)."""
+        if self._h5 is not None:
+            return [k for k in self._h5.keys() if k not in _HDF5_META]
+        return list(self._whos)
+
+    def __contains__(self, name) -> bool:
+        return name in self.names()
+
+    def _missing(self, name) -> DataFormatError:
+        return DataFormatError(
+            f"File '{self.path}' has no variable '{name}'. Variables found: {', '.join(self.names()) or 'none'}."
+        )
+
+    def _node(self, name):
+        if name not in self.names():
+            raise self._missing(name)
+        return self._h5[name]
+
+    def is_sparse(self, name) -> bool:
+        """Whether variable ``name`` is a MATLAB sparse matrix."""
+        if self._h5 is not None:
+            node = self._node(name)
+            return isinstance(node, h5py.Group) and "MATLAB_sparse" in node.attrs
+        if name not in self._whos:
+            raise self._missing(name)
+        return self._whos[name][1] == "sparse"
+
+    def shape(self, name) -> tuple:
+        """MATLAB shape of variable ``name`` (not the reversed h5py shape)."""
+        if self._h5 is None:
+            if name not in self._whos:
+                raise self._missing(name)
+            return self._whos[name][0]
+        node = self._node(name)
+        if isinstance(node, h5py.Group):
+            if "MATLAB_sparse" not in node.attrs:
+                raise DataFormatError(
+                    f"File '{self.path}', variable '{name}': a MATLAB struct or cell, expected a numeric array."
+                )
+            return (int(node.attrs["MATLAB_sparse"]), int(node["jc"].shape[0]) - 1)
+        if node.attrs.get("MATLAB_empty", 0):
+            return tuple(int(v) for v in np.asarray(node[()]).ravel()) if node.size else (0, 0)
+        return tuple(reversed(node.shape))
+
+    def matlab_class(self, name) -> str:
+        """MATLAB class of ``name`` (``"double"``, ``"uint8"``, ``"logical"``, ``"sparse"``, ...)."""
+        if self._h5 is None:
+            if name not in self._whos:
+                raise self._missing(name)
+            return self._whos[name][1]
+        attr = self._node(name).attrs.get("MATLAB_class", b"")
+        return attr.decode() if isinstance(attr, bytes) else str(attr)
+
+    def read(self, name):
+        """Variable ``name`` in MATLAB's shape: an ndarray, or a scipy CSC matrix if sparse.
+
+        The whole variable is loaded: use :meth:`row_blocks` for large
+        matrices and :meth:`raw` for raw-image stacks.
+        """
+        if self._h5 is None:
+            try:
+                data = scipy.io.loadmat(str(self.path), variable_names=[name], squeeze_me=False)
+            except Exception as exc:
+                raise DataFormatError(f"File '{self.path}', variable '{name}': could not be read ({exc}).") from None
+            if name not in data:
+                raise self._missing(name)
+            value = data[name]
+            if not (isinstance(value, np.ndarray) or sp.issparse(value)) or (
+                isinstance(value, np.ndarray) and value.dtype.kind not in "biuf"
+            ):
+                raise DataFormatError(
+                    f"File '{self.path}', variable '{name}': expected a numeric array. "
+                    f"Got {type(value).__name__} of dtype {getattr(value, 'dtype', '?')} instead."
+                )
+            return value
+        node = self._node(name)
+        if self.is_sparse(name):
+            return self._read_sparse(name, node)
+        if isinstance(node, h5py.Group) or node.dtype.kind not in "biuf":
+            raise DataFormatError(
+                f"File '{self.path}', variable '{name}': expected a numeric array, got MATLAB class "
+                f"'{self.matlab_class(name)}'."
+            )
+        if node.attrs.get("MATLAB_empty", 0):
+            return np.zeros(self.shape(name), dtype=node.dtype)
+        return np.asarray(node[()]).transpose()
+
+    def _read_sparse(self, name, node):
+        nrows, ncols = self.shape(name)
+        jc = np.asarray(node["jc"][()], dtype=np.int64)
+        ir = np.asarray(node["ir"][()], dtype=np.int64) if "ir" in node else np.zeros(0, np.int64)
+        data = np.asarray(node["data"][()]) if "data" in node else np.ones(ir.shape[0], np.uint8)
+        if jc.shape[0] != ncols + 1 or ir.shape[0] != data.shape[0] or (jc.size and jc[-1] != ir.shape[0]):
+            raise DataFormatError(f"File '{self.path}', variable '{name}': a corrupted MATLAB sparse matrix.")
+        return sp.csc_matrix((data, ir, jc), shape=(nrows, ncols))
+
+    def row_blocks(self, name, *, max_bytes: int = _BLOCK_BYTES):
+        """Yield ``(start, block)`` over the rows of a 2-d variable, in order.
+
+        ``block`` holds rows ``start:start + len(block)`` in MATLAB orientation:
+        a dense ndarray or a CSR matrix.  A v7.3 dense matrix is read from disk
+        block by block (about ``max_bytes`` each); a v5 or sparse variable is
+        loaded once and sliced.
+        """
+        shape = self.shape(name)
+        if len(shape) != 2:
+            raise DataFormatError(
+                f"File '{self.path}', variable '{name}': expected a 2-d matrix. Got MATLAB shape {shape} instead."
+            )
+        n, d = shape
+        if self._h5 is None or self.is_sparse(name):
+            whole = self.read(name)
+            if sp.issparse(whole):
+                whole = whole.tocsr()
+            step = max(1, n)
+            if not sp.issparse(whole):
+                step = max(1, max_bytes // max(1, d * whole.dtype.itemsize))
+            for start in range(0, n, step):
+                yield start, whole[start:start + step]
+            return
+        node = self._node(name)
+        if node.dtype.kind not in "biuf":
+            raise DataFormatError(
+                f"File '{self.path}', variable '{name}': expected a numeric array, got MATLAB class "
+                f"'{self.matlab_class(name)}'."
+            )
+        step = max(1, max_bytes // max(1, d * node.dtype.itemsize))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            # h5py shape is (d, n): the MATLAB rows are the h5py columns.
+            yield start, np.asarray(node[:, start:stop]).transpose()
+
+    def raw(self, name):
+        """The stored variable without reading it: an ``h5py.Dataset`` (v7.3,
+        h5py's reversed axes) or, for v5, the loaded ndarray (MATLAB's axes)."""
+        if self._h5 is None:
+            shape = self.shape(name)
+            nbytes = int(np.prod(shape, dtype=np.int64))
+            if nbytes > 2**30:
+                logger.warning(
+                    "Reading variable '%s' (MATLAB shape %s) of the v5 file '%s' into memory: v5 files cannot "
+                    "be read lazily; save it with -v7.3 to read it batch by batch.", name, shape, self.path,
+                )
+            return self.read(name)
+        node = self._node(name)
+        if isinstance(node, h5py.Group):
+            raise DataFormatError(f"File '{self.path}', variable '{name}': expected a dense array, got a group.")
+        return node
