@@ -111,3 +111,24 @@ def test_bad_files(tmp_path):
     (tmp_path / "f.csv").write_text("x")
     with pytest.raises(DataFormatError, match=r"unknown dataset file type '\.csv'"):
         load_generic(tmp_path / "f.csv")
+
+
+def test_save_generic_round_trip_dense_and_sparse(tmp_path):
+    import scipy.sparse as sp
+
+    from hashx.data import CrossModalDataset, load_generic, save_generic
+
+    rng = np.random.default_rng(3)
+    labels = np.zeros((7, 4), dtype=np.uint8)
+    labels[np.arange(7), rng.integers(0, 4, 7)] = 1
+    image = rng.random((7, 5)).astype(np.float32)
+    text = (rng.random((7, 9)) < 0.3).astype(np.float32)
+    for t in (text, sp.csr_matrix(text)):
+        ds = CrossModalDataset(image=image, text=t, labels=labels, name="x", ids=np.arange(10, 17))
+        back = load_generic(save_generic(tmp_path / "x.npz", ds))
+        np.testing.assert_array_equal(back.image, image)
+        np.testing.assert_array_equal(back.text_rows(np.arange(7)), text)
+        np.testing.assert_array_equal(back.labels, labels)
+        np.testing.assert_array_equal(back.ids, np.arange(10, 17))
+    with pytest.raises(ValueError, match="must end in .npz"):
+        save_generic(tmp_path / "x.h5", ds)

@@ -20,12 +20,14 @@ Protocols (:mod:`~hashx.data.protocols`): :func:`list_protocols`,
 from .dataset import CrossModalDataset as CrossModalDataset
 from .generic import load_generic as load_generic
 from .generic import load_npy as load_npy
+from .generic import save_generic as save_generic
 from .images import LazyImages as LazyImages
 from .images import preprocess_images as preprocess_images
 from .matfile import MatFile as MatFile
 from .matfile import mat_version as mat_version
 from .mirflickr import load_mirflickr25k as load_mirflickr25k
 from .mirflickr import read_mirflickr25k_labels_tags as read_mirflickr25k_labels_tags
+from .modality_file import read_modality as read_modality
 from .nuswide import load_nuswide as load_nuswide
 from .nuswide import read_nuswide_concepts as read_nuswide_concepts
 from .nuswide import select_top_concepts as select_top_concepts
@@ -64,6 +66,8 @@ __all__ = [
     "load_wikipedia",
     "load_generic",
     "load_npy",
+    "save_generic",
+    "read_modality",
     "make_synthetic",
     "make_mirflickr_synthimg",
     "linear_probe_map",

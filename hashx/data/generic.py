@@ -31,12 +31,13 @@ import h5py
 import numpy as np
 import scipy.sparse as sp
 
-from ..exceptions import DataFormatError
+from .._atomic import atomic_write
+from ..exceptions import DataFormatError, HashxValueError
 from . import _arrays as A
 from .dataset import CrossModalDataset
 from .images import LazyImages
 
-__all__ = ["GENERIC_SUFFIXES", "load_generic", "load_npy"]
+__all__ = ["GENERIC_SUFFIXES", "load_generic", "load_npy", "save_generic"]
 
 GENERIC_SUFFIXES = (".npz", ".h5", ".hdf5")
 _NPY_NAMES = ("image.npy", "text.npy", "labels.npy")
@@ -190,3 +191,37 @@ def load_npy(image, text, labels, *, ids=None, name: str = "dataset", sparse_tex
     return CrossModalDataset(image=image_data, text=text_data, labels=labels_arr, name=name,
                              ids=_ids(arrays["ids"], Path(ids) if ids else where, labels_arr.shape[0]),
                              notes=f"Read from .npy files in {where}.")
+
+
+def save_generic(path, dataset: CrossModalDataset) -> Path:
+    """Write a dataset as a generic ``.npz`` file (the layout above), atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination; must end in ``.npz``.
+    dataset : CrossModalDataset
+        Features and text are written as they are (sparse text as the four
+        ``text_*`` arrays); raw images are read into the file, so use this for
+        feature datasets and modest raw-image sets only.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``; :func:`load_generic` reads it back identically.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        raise HashxValueError(f"The 'path' parameter of save_generic must end in .npz. Got '{path}' instead.")
+    rows = np.arange(len(dataset))
+    arrays = {"image": dataset.image_rows(rows), "labels": dataset.labels, "ids": dataset.ids}
+    if sp.issparse(dataset.text):
+        text = sp.csr_matrix(dataset.text)
+        arrays.update(text_data=text.data, text_indices=text.indices, text_indptr=text.indptr,
+                      text_shape=np.array(text.shape, dtype=np.int64))
+    else:
+        arrays["text"] = np.asarray(dataset.text)
+    with atomic_write(path, "wb") as f:
+        np.savez(f, **arrays)
+    return path
+
