@@ -1,20 +1,34 @@
-"""Retrieval metrics (placeholder: a simple, slow MAP@all until issue 3 lands)."""
+"""Retrieval metrics of Hamming rankings (numpy/numba only; never imports torch).
 
-import numpy as np
+Every metric takes packed codes (``uint8 (n, nbits // 8)``, as
+:func:`hashx.pack_codes` makes them) for queries and database, and multi-hot
+labels for both.  An item is relevant to a query iff they share at least one
+label (NDCG grades relevance by the number of shared labels).  Each function's
+docstring states its tie order, denominators and what a query without any
+relevant item contributes.
 
-__all__ = ["mean_average_precision"]
+mean_average_precision
+    MAP@all and MAP@k, ties by database index or averaged over tie orders.
+precision_at_k, recall_at_k
+    Precision and recall of the top k of the ranking.
+pr_curve, precision_within_radius
+    Hash lookup: precision/recall of the items within Hamming radius r.
+ndcg_at_k
+    NDCG@k with graded relevance = number of shared labels.
+"""
 
+from .average_precision import mean_average_precision as mean_average_precision
+from .ndcg import ndcg_at_k as ndcg_at_k
+from .pr_curve import pr_curve as pr_curve
+from .pr_curve import precision_within_radius as precision_within_radius
+from .precision import precision_at_k as precision_at_k
+from .precision import recall_at_k as recall_at_k
 
-def mean_average_precision(query_codes, db_codes, query_labels, db_labels, *, k=None, ties="index"):
-    """MAP over the Hamming ranking (placeholder implementation, ties by index)."""
-    q = np.unpackbits(query_codes, axis=1).astype(np.int32)
-    d = np.unpackbits(db_codes, axis=1).astype(np.int32)
-    dist = q.sum(1)[:, None] + d.sum(1)[None, :] - 2 * q @ d.T
-    rel = (query_labels.astype(np.int64) @ db_labels.T.astype(np.int64)) > 0
-    aps = []
-    for i in range(q.shape[0]):
-        order = np.argsort(dist[i], kind="stable")
-        r = rel[i, order][: (k or len(order))]
-        hits = np.cumsum(r)
-        aps.append(float((hits[r] / (np.flatnonzero(r) + 1)).mean()) if r.any() else 0.0)
-    return float(np.mean(aps))
+__all__ = [
+    "mean_average_precision",
+    "precision_at_k",
+    "recall_at_k",
+    "pr_curve",
+    "precision_within_radius",
+    "ndcg_at_k",
+]
