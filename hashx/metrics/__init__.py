@@ -15,6 +15,8 @@ pr_curve, precision_within_radius
     Hash lookup: precision/recall of the items within Hamming radius r.
 ndcg_at_k
     NDCG@k with graded relevance = number of shared labels.
+retrieval_report
+    All of the above that papers report, for one retrieval direction, in one dict.
 """
 
 from .average_precision import mean_average_precision as mean_average_precision
@@ -23,6 +25,7 @@ from .pr_curve import pr_curve as pr_curve
 from .pr_curve import precision_within_radius as precision_within_radius
 from .precision import precision_at_k as precision_at_k
 from .precision import recall_at_k as recall_at_k
+from .report import retrieval_report as retrieval_report
 
 __all__ = [
     "mean_average_precision",
@@ -31,4 +34,5 @@ __all__ = [
     "pr_curve",
     "precision_within_radius",
     "ndcg_at_k",
+    "retrieval_report",
 ]
