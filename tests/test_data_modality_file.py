@@ -74,3 +74,11 @@ def test_errors_name_file_and_variable(tmp_path, arrays):
         read_modality(tmp_path / "bad.npy", "image")
     with pytest.raises(ValueError, match="'modality' parameter of read_modality"):
         read_modality(tmp_path / "bad.npy", "audio")
+
+
+def test_unlabeled_rows_are_an_error_unless_allowed(tmp_path):
+    labels = np.array([[1, 0], [0, 0], [0, 1]], dtype=np.uint8)
+    np.save(tmp_path / "l.npy", labels)
+    with pytest.raises(DataFormatError, match="at least one label"):
+        read_modality(tmp_path / "l.npy", "labels")
+    np.testing.assert_array_equal(read_modality(tmp_path / "l.npy", "labels", allow_unlabeled=True), labels)

@@ -58,7 +58,7 @@ def _pick(names, modality, variable, path):
     )
 
 
-def _convert(src, path, var, modality):
+def _convert(src, path, var, modality, allow_unlabeled=False):
     if modality == "image":
         return A.read_image(src, path, var)
     if modality == "text":
@@ -66,10 +66,10 @@ def _convert(src, path, var, modality):
     shape = A.source_shape(src, var)
     if len(shape) == 1 or (len(shape) == 2 and shape[1] == 1):
         return A.read_class_ids(src, path, var)
-    return A.read_labels(src, path, var)
+    return A.read_labels(src, path, var, require_label=not allow_unlabeled)
 
 
-def read_modality(path, modality: str, *, variable: str | None = None):
+def read_modality(path, modality: str, *, variable: str | None = None, allow_unlabeled: bool = False):
     """Read one modality's rows from ``path``.
 
     Parameters
@@ -80,6 +80,9 @@ def read_modality(path, modality: str, *, variable: str | None = None):
     variable : str, optional
         Variable (array) name inside the file; see the module docstring for the
         names tried when omitted.  Ignored for ``.npy``.
+    allow_unlabeled : bool, default=False
+        For ``"labels"``: accept rows without any label (evaluation counts
+        such queries as 0) instead of raising.
 
     Returns
     -------
@@ -104,25 +107,25 @@ def read_modality(path, modality: str, *, variable: str | None = None):
             array = np.load(path, mmap_mode="r", allow_pickle=False)
         except ValueError as exc:
             raise DataFormatError(f"File '{path}' is not a readable .npy array ({exc}).") from None
-        return _convert(array, path, path.stem, modality)
+        return _convert(array, path, path.stem, modality, allow_unlabeled)
     if suffix == ".npz":
         from .generic import _npz_text
 
         with np.load(path, allow_pickle=False) as z:
             var = _pick(list(z.files), modality, variable, path)
             src = _npz_text(z, path) if (modality == "text" and var == "text") else z[var]
-            return _convert(src, path, var, modality)
+            return _convert(src, path, var, modality, allow_unlabeled)
     if suffix in (".h5", ".hdf5"):
         from .generic import _h5_text
 
         f = h5py.File(path, "r")  # stays open while lazy images are read
         var = _pick(list(f.keys()), modality, variable, path)
         node = _h5_text(f, path) if (modality == "text" and isinstance(f[var], h5py.Group)) else f[var]
-        return _convert(node, path, var, modality)
+        return _convert(node, path, var, modality, allow_unlabeled)
     if suffix == ".mat":
         mat = MatFile(path)
         var = _pick(mat.names(), modality, variable, path)
-        return _convert(mat, path, var, modality)
+        return _convert(mat, path, var, modality, allow_unlabeled)
     raise DataFormatError(
         f"Input file '{path}' has an unknown suffix '{suffix}'; expected .npy, .npz, .h5, .hdf5 or .mat."
     )
