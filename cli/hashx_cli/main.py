@@ -1,11 +1,85 @@
-"""Entry point of the ``hashx`` command."""
+"""The ``hashx`` command: a click group whose subcommands load on demand.
+
+Subcommand modules are imported only when their command runs, so that
+``hashx search`` never imports torch (or the training code) and starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+# numba's OpenMP workers spin while they wait by default; on a machine whose
+# cores are busy with other work that makes a 2-thread search 10-25x slower
+# (benchmarks/README.md).  The command sets the passive policy unless the user
+# chose one; the library itself never touches the environment.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import click
 
 from hashx import __version__
 
+from ._errors import USER_ERRORS, as_click_exception
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="hashx")
-def main():
-    """hashx: cross-modal hashing toolkit."""
+__all__ = ["cli", "main"]
+
+#: command name -> (module under hashx_cli.commands, one-line help)
+COMMANDS = {
+    "train": ("train", "Train a hashing method on a named dataset protocol."),
+    "encode": ("encode", "Encode image or text data into a hashx code file."),
+    "search": ("search", "Search a code file for the nearest codes by Hamming distance."),
+    "eval": ("evaluate", "Evaluate query codes against database codes (MAP, P@k, PR)."),
+    "bench": ("bench", "Train and evaluate methods x bits x seeds; write the paper-style table."),
+    "data": ("data", "Inspect datasets, write, verify and export protocol splits."),
+}
+
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  error: a missing or corrupted file, a wrong dataset layout, mismatched
+     codes, a missing optional dependency, or an interruption (one line on
+     stderr, no traceback)
+  2  bad usage: unknown option or bad option value"""
+
+
+class LazyGroup(click.Group):
+    """A group that imports each subcommand's module only when it is used."""
+
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"hashx_cli.commands.{COMMANDS[name][0]}")
+        return module.command
+
+    def invoke(self, ctx):
+        # The single place where library errors become "Error: ..." + exit 1.
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            raise as_click_exception(exc) from exc
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXIT_CODES)
+@click.version_option(__version__, "--version", prog_name="hashx")
+def cli():
+    """hashx: cross-modal hashing — train, encode, search and evaluate binary codes.
+
+    \b
+    Example:
+      hashx train --dataset synthetic --bits 32 --out runs/demo
+      hashx search --database db.hxc --queries q.hxc -k 10
+    """
+
+
+def main(argv=None) -> None:
+    """Console-script entry point (``hashx``) and ``python -m hashx``."""
+    cli.main(args=argv, prog_name="hashx")

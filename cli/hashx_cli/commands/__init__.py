@@ -1,0 +1,1 @@
+"""One module per hashx subcommand; each exposes ``command``."""
