@@ -1,7 +1,7 @@
 """Figures of retrieval results: PR curves and precision@k curves, several methods per figure.
 
-matplotlib is an optional dependency (``pip install hashx[plots]``); it is
-imported inside the functions, and figures are drawn with the Agg renderer on
+matplotlib is imported inside the functions (so ``import hashx`` and the
+search path never load it), and figures are drawn with the Agg renderer on
 a figure object of their own, so the global pyplot backend and state are left
 alone.  Files are written atomically (temporary file + rename).
 
@@ -33,8 +33,8 @@ def _require_matplotlib(caller: str):
         from matplotlib.figure import Figure
     except ImportError as exc:
         raise ImportError(
-            f"{caller} needs matplotlib, an optional dependency of hashx. "
-            "Install it with: pip install hashx[plots]"
+            f"{caller} needs matplotlib, a dependency of hashx that is missing from this environment. "
+            "Install it with: pip install matplotlib"
         ) from exc
     return Figure, FigureCanvasAgg
 

@@ -78,7 +78,7 @@ def test_missing_matplotlib_gives_install_hint(tmp_path, monkeypatch):
             monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     good = {"A": (np.array([0.5, 0.4]), np.array([0.1, 1.0]))}
-    with pytest.raises(ImportError, match=r"pip install hashx\[plots\]"):
+    with pytest.raises(ImportError, match=r"pip install matplotlib"):
         plot_pr_curves(good, tmp_path / "a.png")
 
 
