@@ -1,0 +1,44 @@
+"""The networks of hashx, in a registry (``create_model(name, **kwargs)``).
+
+Registered names
+----------------
+``label_net``      :class:`LabelNet`, SSAH's label (teacher) network.
+``image_mlp``      :class:`ImageMLP`, image network on precomputed features.
+``image_cnnf``     :class:`ImageCNNF`, image network on raw images (CNN-F trunk).
+``text_net``       :class:`TextNet`, text network with multi-scale fusion.
+``discriminator``  :class:`Discriminator`, feature-vs-label discriminator.
+"""
+
+from .cnnf import CNNFTrunk as CNNFTrunk
+from .discriminator import Discriminator as Discriminator
+from .heads import HashHeads as HashHeads
+from .heads import HashOutput as HashOutput
+from .image_net import ImageCNNF as ImageCNNF
+from .image_net import ImageMLP as ImageMLP
+from .input_norm import InputNorm as InputNorm
+from .label_net import LabelNet as LabelNet
+from .lrn import SSAHLocalResponseNorm as SSAHLocalResponseNorm
+from .registry import create_model as create_model
+from .registry import list_models as list_models
+from .registry import model_role as model_role
+from .registry import register_model as register_model
+from .text_net import MultiScaleFusion as MultiScaleFusion
+from .text_net import TextNet as TextNet
+
+__all__ = [
+    "create_model",
+    "list_models",
+    "model_role",
+    "register_model",
+    "HashOutput",
+    "HashHeads",
+    "InputNorm",
+    "SSAHLocalResponseNorm",
+    "LabelNet",
+    "ImageMLP",
+    "ImageCNNF",
+    "CNNFTrunk",
+    "MultiScaleFusion",
+    "TextNet",
+    "Discriminator",
+]

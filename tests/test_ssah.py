@@ -1,0 +1,157 @@
+"""The SSAH method: registry, composition by config, schedule pieces, one epoch of training."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hashx.exceptions import HashxTypeError, HashxValueError
+from hashx.losses import (
+    LabelBCELoss,
+    PairwiseLikelihoodLoss,
+    SelfSignQuantization,
+    SharedCodeQuantization,
+    SquaredPairwiseLikelihoodLoss,
+)
+from hashx.methods import SSAH, get_method, list_methods
+from hashx.methods.ssah import lr_factor
+from hashx.methods.ssah_alignment import DetachedGANAlignment, GANAlignment, GRLAlignment, NoAlignment
+from hashx.train import DataDims, FitData
+from ssah_testing import tiny_config, tiny_dataset, tiny_split
+
+torch.set_num_threads(2)
+CPU = torch.device("cpu")
+
+
+def _method(**changes):
+    ds = tiny_dataset()
+    split = tiny_split()
+    method = SSAH(tiny_config(**changes), DataDims.from_dataset(ds), device=CPU)
+    data = FitData(ds, split.fit, device=CPU)
+    method.setup(data)
+    return method, data
+
+
+def test_registry():
+    assert "ssah" in list_methods()
+    assert get_method("ssah") is SSAH
+    with pytest.raises(HashxValueError, match="'ssah'"):
+        get_method("dcmh-typo")
+    with pytest.raises(HashxTypeError):
+        get_method(None)
+
+
+def test_components_are_chosen_by_name():
+    official, _ = _method(pairwise_loss="squared_nll", quantization="self_sign", alignment="gan_detached",
+                          label_loss="bce")
+    assert isinstance(official.pairwise, SquaredPairwiseLikelihoodLoss)
+    assert isinstance(official.quantizer, SelfSignQuantization)
+    assert isinstance(official.alignment, DetachedGANAlignment)
+    assert isinstance(official.label_loss, LabelBCELoss)
+    paper, _ = _method()
+    assert isinstance(paper.pairwise, PairwiseLikelihoodLoss)
+    assert isinstance(paper.quantizer, SharedCodeQuantization)
+    assert type(paper.alignment) is GANAlignment
+    assert isinstance(_method(alignment="grl")[0].alignment, GRLAlignment)
+
+
+def test_ablation_has_no_discriminator_stage_or_term():
+    method, data = _method(alignment="none")
+    assert isinstance(method.alignment, NoAlignment)
+    assert not any(name.startswith("discriminator") for name in method.modules())
+    stats = method.train_epoch(0, data)
+    assert not any("adversarial" in k or "discriminator" in k for k in stats)
+    full, data = _method(alignment="gan")
+    stats = full.train_epoch(0, data)
+    assert {"image/adversarial", "text/adversarial", "discriminator"} <= set(stats)
+    assert {"discriminator_image", "discriminator_text"} <= set(full.modules())
+
+
+@pytest.mark.parametrize("alignment", ["gan", "grl", "gan_detached", "none"])
+def test_one_epoch_trains_every_network_with_finite_losses(alignment):
+    method, data = _method(alignment=alignment)
+    before = {name: [p.detach().clone() for p in net.parameters()] for name, net in method.modules().items()}
+    stats = method.train_epoch(0, data)
+    assert all(math.isfinite(v) for v in stats.values()), stats
+    for name, net in method.modules().items():
+        changed = any(not torch.equal(a, p) for a, p in zip(before[name], net.parameters()))
+        assert changed, name
+    for name, buffer in method.buffers.items():
+        assert buffer.shape[0] == data.n and torch.isfinite(buffer).all(), name
+
+
+def test_setup_fits_normalisers_and_fills_buffers():
+    method, data = _method()
+    np.testing.assert_allclose(method.image_net.norm.shift.numpy(), data.image.numpy().mean(0), rtol=1e-4, atol=1e-5)
+    expected_rms = float(np.sqrt(np.mean(data.text.numpy().astype(np.float64) ** 2)))
+    assert method.text_net.norm.scale[0].item() == pytest.approx(1 / expected_rms, rel=1e-5)
+    with torch.no_grad():
+        method.train_mode(False)
+        code = method.text_net(data.text).code
+    torch.testing.assert_close(method.buffers["code_text"], code)
+
+
+def test_shared_codes_are_sign_of_the_sum_with_zero_to_plus_one():
+    method, _ = _method()
+    method.buffers["code_label"][:] = 0.0
+    method.buffers["code_image"][:] = 0.0
+    method.buffers["code_text"][:] = 0.0
+    method.buffers["code_label"][0, :3] = torch.tensor([0.5, -0.5, 0.5])
+    method.buffers["code_image"][0, :3] = torch.tensor([-0.25, 0.25, -0.25])
+    method.buffers["code_text"][0, :3] = torch.tensor([-0.125, 0.125, -0.25])
+    b = method.shared_codes()
+    assert b[0, :3].tolist() == [1.0, -1.0, 1.0]  # 0.125, -0.125, 0.0 -> +1
+    assert torch.all(b[1:] == 1.0)
+
+
+def test_batches_are_seeded_and_cover_every_item_each_pass():
+    method, data = _method()
+    first = [b.tolist() for b in method.batches(3, "image", 2)]
+    again = [b.tolist() for b in method.batches(3, "image", 2)]
+    assert first == again
+    flat = np.concatenate(first)
+    assert np.array_equal(np.sort(flat), np.sort(np.concatenate([np.arange(data.n)] * 2)))
+    other = [b.tolist() for b in method.batches(4, "image", 2)]
+    assert other != first
+    text = [b.tolist() for b in method.batches(3, "text", 2)]
+    assert text != first
+
+
+def test_lr_schedule_does_not_collapse():
+    config = tiny_config(epochs=50, lr_min_factor=0.1)
+    factors = [lr_factor(config, e) for e in range(50)]
+    assert factors[0] == pytest.approx(1.0)
+    assert factors[-1] == pytest.approx(0.1)
+    assert min(factors) >= 0.1 - 1e-12
+    assert all(a >= b for a, b in zip(factors, factors[1:]))
+    assert lr_factor(tiny_config(lr_schedule="constant", epochs=50), 49) == 1.0
+
+
+def test_lr_factor_is_applied_to_every_optimizer():
+    method, data = _method(epochs=3, lr_min_factor=0.5)
+    method.train_epoch(2, data)
+    for name, (opt, lr_name) in method.optimizers.items():
+        assert opt.param_groups[0]["lr"] == pytest.approx(getattr(method.config, lr_name) * 0.5), name
+
+
+def test_image_net_must_fit_the_data_kind():
+    dims = DataDims(image_kind="features", image_dim=8, text_dim=5, n_labels=3)
+    with pytest.raises(HashxValueError, match="'image_net'"):
+        SSAH(tiny_config(image_net="image_cnnf"), dims, device=CPU)
+
+
+def test_official_detached_adversary_leaves_the_codes_exactly_as_without_it():
+    """The official code's adversarial module is inert: same networks, bit for bit, as the ablation."""
+    detached, data = _method(alignment="gan_detached")
+    ablation, _ = _method(alignment="none")
+    for epoch in range(2):
+        stats = detached.train_epoch(epoch, data)
+        ablation.train_epoch(epoch, data)
+    assert stats["image/adversarial"] > 0  # the term is there, its gradient is not
+    for name in ("label", "image", "text"):
+        for (k, a), b in zip(detached.modules()[name].state_dict().items(),
+                             ablation.modules()[name].state_dict().values()):
+            assert torch.equal(a, b), (name, k)
