@@ -9,6 +9,9 @@ name                   what it is
 ``ssah-official``      the official code's three deviations together: squared pairwise loss,
                        detached adversarial features (no gradient to the image/text networks),
                        per-batch self-sign quantisation
+``ssah-squared``       only the official code's squared pairwise loss
+``ssah-detached``      only the official code's detached adversarial features
+``ssah-selfsign``      only the official code's per-batch self-sign quantisation
 =====================  ==========================================================================
 
 Any name registered in :mod:`hashx.methods` is accepted as well (with no
@@ -27,6 +30,9 @@ VARIANTS = {
     "ssah-grl": ("ssah", {"alignment": "grl"}),
     "ssah-official": ("ssah", {"pairwise_loss": "squared_nll", "alignment": "gan_detached",
                                "quantization": "self_sign"}),
+    "ssah-squared": ("ssah", {"pairwise_loss": "squared_nll"}),
+    "ssah-detached": ("ssah", {"alignment": "gan_detached"}),
+    "ssah-selfsign": ("ssah", {"quantization": "self_sign"}),
 }
 
 

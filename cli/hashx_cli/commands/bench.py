@@ -15,7 +15,8 @@ __all__ = ["command"]
 @click.command("bench", context_settings={"help_option_names": ["-h", "--help"]})
 @dataset_options
 @click.option("--methods", default="ssah", show_default=True,
-              help="Comma-separated methods or variants: ssah, ssah-noadv, ssah-grl, ssah-official.")
+              help="Comma-separated methods or variants: ssah, ssah-noadv, ssah-grl, ssah-official "
+                   "(all three official-code deviations), ssah-squared, ssah-detached, ssah-selfsign.")
 @click.option("--bits", default="16,32,64", show_default=True, help="Comma-separated code lengths.")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
               help="Training seeds per setting (0 .. N-1); the split stays the protocol's.")

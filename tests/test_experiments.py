@@ -1,0 +1,36 @@
+"""hashx.experiments: variants, the results table."""
+
+import pytest
+
+from hashx.experiments import VARIANTS, resolve_method, results_table
+from hashx.train import TrainConfig
+
+
+def test_every_variant_is_a_valid_config():
+    for name, (method, settings) in VARIANTS.items():
+        config = TrainConfig(method=method, **settings)
+        assert all(getattr(config, k) == v for k, v in settings.items()), name
+    assert resolve_method("ssah-noadv") == ("ssah", {"alignment": "none"})
+
+
+def test_unknown_method_lists_the_valid_names():
+    with pytest.raises(ValueError, match="Unknown method 'dcmh'.*ssah-grl"):
+        resolve_method("dcmh")
+
+
+def _rec(method, bits, seed, direction, value):
+    return {"dataset": "toy", "protocol": "toyproto", "method": method, "bits": bits, "seed": seed,
+            "direction": direction, "map": value, "notes": "toy data"}
+
+
+def test_results_table_mean_and_std_hand_computed():
+    records = [_rec("a", 16, 0, "image->text", 0.5), _rec("a", 16, 1, "image->text", 0.7),
+               _rec("a", 16, 0, "text->image", 0.4), _rec("b", 16, 0, "image->text", 0.25),
+               _rec("a", 32, 0, "image->image", 0.9)]
+    table = results_table(records)
+    lines = table.splitlines()
+    assert lines[0] == "toy (toyproto), MAP@all over 2 seed(s), mean ± std"
+    assert lines[2] == "| method | I→T 16 | T→I 16 |"  # image->image is not a default column
+    assert lines[4] == "| a | 0.6000 ± 0.1000 | 0.4000 |"
+    assert lines[5] == "| b | 0.2500 | – |"
+    assert lines[-1] == "Note: toy data"
