@@ -63,3 +63,19 @@ def test_console_script_error_exit_code(tmp_path):
     assert out.returncode == 1
     assert out.stderr.startswith("Error: ") and "not a hashx code file" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_search_command_does_not_import_torch(tmp_path):
+    import numpy as np
+
+    from hashx.codefile import save_codes
+
+    save_codes(tmp_path / "db.hxc", np.zeros((5, 8), dtype=np.uint8), 64)
+    probe = ("import sys; from hashx_cli.main import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print('modules:', 'torch' in sys.modules, 'hashx.train' in sys.modules, file=sys.stderr)")
+    db = str(tmp_path / "db.hxc")
+    out = subprocess.run([sys.executable, "-c", probe, "search", "--database", db, "--queries", db, "-k", "2"],
+                         capture_output=True, text=True, check=True)
+    assert "modules: False False" in out.stderr
+    assert out.stdout.splitlines()[1] == "0\t0\t0\t0"  # the search did run
