@@ -20,7 +20,14 @@ ranking (``HammingIndex.rank``, with fresh arrays per chunk and with
 
 Code kinds: ``uniform`` random bytes, and ``clustered`` codes
 ``sign(labels @ W + noise)`` (24 labels, Gaussian ``W``), which hold many equal
-codes and hence many ties, like the codes of a trained hashing model.
+codes and hence many ties, like the codes of a trained hashing model.  The
+database and the queries share ``W`` (one hash function), so a query lands among
+the database codes of its labels, as a real query does.
+
+numpy's OpenBLAS is limited to one thread (``OPENBLAS_NUM_THREADS=1`` unless
+set): its threads busy-wait for a while after the ``labels @ W`` product that
+generates clustered codes and would otherwise take a core from the timed
+searches that follow (neither hashx nor faiss's binary index uses BLAS).
 
 Before anything else the script measures the machine's read bandwidth (the
 median of several ``numpy.sum`` over a 1 GiB int64 array; numpy sums on one
@@ -44,7 +51,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# before numpy loads OpenBLAS (see the module docstring)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 K = 100
 TARGETS = {
@@ -77,6 +87,7 @@ def machine() -> dict:
         "numba": numba.__version__,
         "faiss": faiss.__version__,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset"),
+        "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
     }
 
@@ -118,10 +129,11 @@ def read_bandwidth(threads_list, repeats=5) -> dict:
 
 # -------------------------------------------------------------------- codes
 def make_codes(kind: str, n: int, nbits: int, seed: int) -> np.ndarray:
+    """``n`` packed codes; clustered codes of one ``nbits`` share ``W`` whatever the seed."""
     rng = np.random.default_rng(seed)
     if kind == "uniform":
         return rng.integers(0, 256, size=(n, nbits // 8), dtype=np.uint8)
-    W = rng.standard_normal((24, nbits)).astype(np.float32)
+    W = np.random.default_rng(nbits).standard_normal((24, nbits)).astype(np.float32)
     out = np.empty((n, nbits // 8), dtype=np.uint8)
     for a in range(0, n, 1 << 20):  # chunks keep the float intermediate small
         z = min(n, a + (1 << 20))
