@@ -130,6 +130,19 @@ def _start_positions(all_row, rel_row, nbits, next_pos, next_rank):
 
 
 @njit(cache=True, inline="always")
+def _scan_query(qi, query_words, db_words, query_masks, db_masks, nbits, buf, scratch, all_row, rel_row,
+                next_pos, next_rank):
+    """One query's buffer, histograms and start positions; returns its number of relevant items."""
+    _fill(qi, query_words, db_words, query_masks, db_masks, buf)
+    _histogram(buf, nbits, scratch, all_row, rel_row)
+    _start_positions(all_row, rel_row, nbits, next_pos, next_rank)
+    total = 0
+    for d in range(nbits + 1):
+        total += rel_row[d]
+    return total
+
+
+@njit(cache=True, inline="always")
 def _items_within(all_row, radius):
     """Items at distance <= radius."""
     count = 0
@@ -180,12 +193,8 @@ def precision_sums_index(query_words, db_words, query_masks, db_masks, nbits, k,
         next_rank = np.empty(nbits + 1, dtype=np.int64)
         lo, hi = _chunk_bounds(c, n_chunks, n_query)
         for qi in range(lo, hi):
-            _fill(qi, query_words, db_words, query_masks, db_masks, buf)
-            _histogram(buf, nbits, scratch, all_row, rel_row)
-            _start_positions(all_row, rel_row, nbits, next_pos, next_rank)
-            total = 0
-            for d in range(nbits + 1):
-                total += rel_row[d]
+            total = _scan_query(qi, query_words, db_words, query_masks, db_masks, nbits, buf, scratch, all_row,
+                                rel_row, next_pos, next_rank)
             relevant_total[qi] = total
             s = 0.0
             hits = 0
@@ -270,13 +279,8 @@ def ranked_relevance_counts_index(query_words, db_words, query_masks, db_masks, 
         ranked = np.empty(k_max + 2, dtype=np.int64)
         lo, hi = _chunk_bounds(c, n_chunks, n_query)
         for qi in range(lo, hi):
-            _fill(qi, query_words, db_words, query_masks, db_masks, buf)
-            _histogram(buf, nbits, scratch, all_row, rel_row)
-            _start_positions(all_row, rel_row, nbits, next_pos, next_rank)
-            total = 0
-            for d in range(nbits + 1):
-                total += rel_row[d]
-            relevant_total[qi] = total
+            relevant_total[qi] = _scan_query(qi, query_words, db_words, query_masks, db_masks, nbits, buf,
+                                             scratch, all_row, rel_row, next_pos, next_rank)
             cut = _cut_distance(all_row, nbits, k_max)
             # ranked[p] = 1 if the item at position p (1-based, p <= k_max) is relevant
             if 8 * _items_within(all_row, cut) <= n_db:

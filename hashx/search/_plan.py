@@ -21,7 +21,7 @@ from numba import njit
 
 from ._popcount import GROUP
 
-__all__ = ["ScanPlan", "plan_scan", "part_start", "prange_only"]
+__all__ = ["ScanPlan", "plan_scan", "part_start", "task_bounds", "prange_only"]
 
 #: Database bytes per cache block.
 CACHE_BLOCK_BYTES = 256 * 1024
@@ -70,6 +70,15 @@ def part_start(n, nparts, p):
     if p >= nparts:
         return n
     return ((n * p) // nparts) // GROUP * GROUP
+
+
+@njit(cache=True, inline="always")
+def task_bounds(task, nq, n, qblock, nparts):
+    """Task ``task`` of the grid: its database part ``p``, queries ``qa..qz-1`` and rows ``ra..rz-1``."""
+    qb = task // nparts
+    p = task - qb * nparts
+    qa = qb * qblock
+    return p, qa, min(nq, qa + qblock), part_start(n, nparts, p), part_start(n, nparts, p + 1)
 
 
 def prange_only() -> dict:

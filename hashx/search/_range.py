@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._plan import part_start, plan_scan, prange_only
+from ._plan import plan_scan, prange_only, task_bounds
 from ._popcount import GROUP, next_group, popcount, trailing_zeros
 
 __all__ = ["range_search"]
@@ -65,12 +65,7 @@ def _range_kernel(qs, db, W, radius, qblock, nparts, dblock):
     nqblocks = (nq + qblock - 1) // qblock
     counts = np.zeros((nslots, radius + 1), np.int64)
     for task in prange(nqblocks * nparts):
-        qb = task // nparts
-        p = task - qb * nparts
-        qa = qb * qblock
-        qz = min(nq, qa + qblock)
-        ra = part_start(n, nparts, p)
-        rz = part_start(n, nparts, p + 1)
+        p, qa, qz, ra, rz = task_bounds(task, nq, n, qblock, nparts)
         for b0 in range(ra, rz, dblock):
             b1 = min(rz, b0 + dblock)
             gz = b0 + (b1 - b0) // GROUP * GROUP
@@ -100,12 +95,7 @@ def _range_kernel(qs, db, W, radius, qblock, nparts, dblock):
     out_d = np.empty(total, np.int32)
     out_i = np.empty(total, np.int64)
     for task in prange(nqblocks * nparts):
-        qb = task // nparts
-        p = task - qb * nparts
-        qa = qb * qblock
-        qz = min(nq, qa + qblock)
-        ra = part_start(n, nparts, p)
-        rz = part_start(n, nparts, p + 1)
+        p, qa, qz, ra, rz = task_bounds(task, nq, n, qblock, nparts)
         for b0 in range(ra, rz, dblock):
             b1 = min(rz, b0 + dblock)
             gz = b0 + (b1 - b0) // GROUP * GROUP

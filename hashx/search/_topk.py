@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._plan import part_start, plan_scan, prange_only
+from ._plan import plan_scan, prange_only, task_bounds
 from ._popcount import GROUP, next_group, popcount, trailing_zeros
 
 __all__ = ["topk_search"]
@@ -90,12 +90,7 @@ def _topk_kernel(qs, db, W, nbits, k, qblock, nparts, dblock, cap):
     hist = np.zeros((nslots, nbits + 2), np.int64)
     nqblocks = (nq + qblock - 1) // qblock
     for task in prange(nqblocks * nparts):
-        qb = task // nparts
-        p = task - qb * nparts
-        qa = qb * qblock
-        qz = min(nq, qa + qblock)
-        ra = part_start(n, nparts, p)
-        rz = part_start(n, nparts, p + 1)
+        p, qa, qz, ra, rz = task_bounds(task, nq, n, qblock, nparts)
         thrs = np.full(qz - qa, nbits + 1, np.int64)
         cums = np.zeros(qz - qa, np.int64)
         for b0 in range(ra, rz, dblock):
