@@ -120,31 +120,40 @@ def check_nbits(nbits, name: str = "nbits", *, caller: str | None = None) -> int
     return nbits
 
 
-def check_packed_codes(codes, nbits: int, name: str = "codes", *, caller: str | None = None,
+def check_packed_codes(codes, nbits: int | None, name: str = "codes", *, caller: str | None = None,
                        allow_empty: bool = True) -> np.ndarray:
     """Check packed codes: a uint8 array of shape (n, nbits // 8).
+
+    ``nbits=None`` accepts any width of at least one byte (the caller reads
+    ``nbits`` off the array).
 
     Raises
     ------
     HashxTypeError
         Not an ndarray, or dtype is not uint8.
     HashxValueError
-        Wrong number of dimensions or wrong row width for ``nbits``.
+        Wrong number of dimensions, wrong row width for ``nbits`` (or no byte
+        at all), or no row when ``allow_empty`` is false.
     """
     if not isinstance(codes, np.ndarray):
         raise HashxTypeError(
             f"The '{name}' parameter{_where(caller)} must be a numpy.ndarray of dtype uint8 "
-            f"(packed codes). Got {type(codes).__name__} instead."
+            f"(packed codes, see hashx.pack_codes). Got {type(codes).__name__} instead."
         )
     if codes.dtype != np.uint8:
         raise HashxTypeError(
             f"The '{name}' parameter{_where(caller)} must have dtype uint8 (packed codes, "
             f"see hashx.pack_codes). Got dtype {codes.dtype} instead."
         )
-    width = nbits // 8
-    if codes.ndim != 2 or codes.shape[1] != width:
+    if nbits is None:
+        if codes.ndim != 2 or codes.shape[1] < 1:
+            raise HashxValueError(
+                f"The '{name}' parameter{_where(caller)} must have shape (n, nbits // 8) with at least "
+                f"one byte per code. Got shape {codes.shape} instead."
+            )
+    elif codes.ndim != 2 or codes.shape[1] != nbits // 8:
         raise HashxValueError(
-            f"The '{name}' parameter{_where(caller)} must have shape (n, {width}) for nbits={nbits}. "
+            f"The '{name}' parameter{_where(caller)} must have shape (n, {nbits // 8}) for nbits={nbits}. "
             f"Got shape {codes.shape} instead."
         )
     if not allow_empty and codes.shape[0] == 0:

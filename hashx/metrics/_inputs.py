@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from .._validation import check_choice, check_int, check_labels, check_same_rows
+from .._validation import check_choice, check_int, check_labels, check_packed_codes, check_same_rows
 from ..exceptions import HashxTypeError, HashxValueError
 
 __all__ = [
@@ -61,29 +61,6 @@ class RetrievalData(NamedTuple):
         return self.db_words.shape[0]
 
 
-def _check_codes(codes, name: str, caller: str) -> np.ndarray:
-    if not isinstance(codes, np.ndarray):
-        raise HashxTypeError(
-            f"The '{name}' parameter of {caller} must be a numpy.ndarray of dtype uint8 "
-            f"(packed codes, see hashx.pack_codes). Got {type(codes).__name__} instead."
-        )
-    if codes.dtype != np.uint8:
-        raise HashxTypeError(
-            f"The '{name}' parameter of {caller} must have dtype uint8 (packed codes, "
-            f"see hashx.pack_codes). Got dtype {codes.dtype} instead."
-        )
-    if codes.ndim != 2 or codes.shape[1] < 1:
-        raise HashxValueError(
-            f"The '{name}' parameter of {caller} must have shape (n, nbits // 8) with at least one "
-            f"byte per code. Got shape {codes.shape} instead."
-        )
-    if codes.shape[0] < 1:
-        raise HashxValueError(
-            f"The '{name}' parameter of {caller} must hold at least one code. Got 0 rows."
-        )
-    return codes
-
-
 def codes_to_words(codes: np.ndarray) -> np.ndarray:
     """Packed uint8 codes ``(n, w)`` -> zero-padded uint64 words ``(n, ceil(w / 8))``."""
     n, width = codes.shape
@@ -114,8 +91,8 @@ def prepare_retrieval(query_codes, db_codes, query_labels, db_labels, *, caller:
         Empty inputs, code widths or label widths that differ between query and
         database, row counts that differ between codes and labels, labels not 0/1.
     """
-    query_codes = _check_codes(query_codes, "query_codes", caller)
-    db_codes = _check_codes(db_codes, "db_codes", caller)
+    query_codes = check_packed_codes(query_codes, None, "query_codes", caller=caller, allow_empty=False)
+    db_codes = check_packed_codes(db_codes, None, "db_codes", caller=caller, allow_empty=False)
     if db_codes.shape[1] != query_codes.shape[1]:
         raise HashxValueError(
             f"The 'db_codes' parameter of {caller} must have the same code width as 'query_codes' "
