@@ -27,20 +27,20 @@ __all__ = ["he_init", "lecun_init"]
 
 
 @torch.no_grad()
+def _normal_init(layer: nn.Module, gain: float) -> nn.Module:
+    """Weights ~ N(0, gain / fan_in), zero bias; returns the layer."""
+    fan_in = layer.weight[0].numel()
+    layer.weight.normal_(0.0, math.sqrt(gain / fan_in))
+    if layer.bias is not None:
+        layer.bias.zero_()
+    return layer
+
+
 def he_init(layer: nn.Module) -> nn.Module:
     """He-normal weights (for a ReLU after the layer), zero bias; returns the layer."""
-    fan_in = layer.weight[0].numel()
-    layer.weight.normal_(0.0, math.sqrt(2.0 / fan_in))
-    if layer.bias is not None:
-        layer.bias.zero_()
-    return layer
+    return _normal_init(layer, 2.0)
 
 
-@torch.no_grad()
 def lecun_init(layer: nn.Module) -> nn.Module:
     """LeCun-normal weights (linear or tanh/sigmoid output), zero bias; returns the layer."""
-    fan_in = layer.weight[0].numel()
-    layer.weight.normal_(0.0, math.sqrt(1.0 / fan_in))
-    if layer.bias is not None:
-        layer.bias.zero_()
-    return layer
+    return _normal_init(layer, 1.0)
