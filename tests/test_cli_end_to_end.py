@@ -45,7 +45,8 @@ def test_train_writes_checkpoints_config_and_split(trained):
         run_dir = trained / "run" / f"ssah-{bits}bits"
         assert (run_dir / "model-best.pt").is_file() and (run_dir / "checkpoint-last.pt").is_file()
         config = json.loads((run_dir / "config.json").read_text())
-        assert config["nbits"] == bits and config["hidden_dim"] == 256 and config["epochs"] == 6
+        assert config["run"]["nbits"] == bits and config["run"]["epochs"] == 6
+        assert config["method"]["name"] == "ssah" and config["method"]["settings"]["hidden_dim"] == 256
         split = json.loads((trained / "run" / "split.json").read_text())
         assert config["split_sha256"] == split["sha256"]
 
@@ -105,5 +106,6 @@ def test_bench_writes_records_table_and_plots(workdir):
 
 
 def test_bench_unknown_method_lists_valid_names(tmp_path):
-    r = CliRunner().invoke(cli, ["bench", "--dataset", "synthetic", "--methods", "dcmh", "--out", str(tmp_path)])
-    assert r.exit_code == 1 and "Unknown method 'dcmh'" in r.output and "ssah-grl" in r.output
+    r = CliRunner().invoke(cli, ["bench", "--dataset", "synthetic", "--methods", "ssah-gril", "--out", str(tmp_path)])
+    assert r.exit_code == 1 and "Got 'ssah-gril' instead; did you mean 'ssah-grl'?" in r.output
+    assert "'ssah-noadv'" in r.output and not (tmp_path / "runs").exists()

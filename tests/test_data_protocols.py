@@ -45,7 +45,8 @@ def test_registry():
     assert list_protocols() == ["mirflickr25k", "mirflickr25k-synthimg", "nuswide-tc21", "nuswide-tc10",
                                 "wikipedia", "synthetic", "files"]
     assert "186,577" in get_protocol("nuswide-tc10").description  # the pair count is stated
-    with pytest.raises(HashxValueError, match=r"Unknown protocol 'flickr'.*mirflickr25k, .*files"):
+    with pytest.raises(HashxValueError, match=r"must be one of 'mirflickr25k', .*'files'. Got 'flickr' instead; "
+                                              r"did you mean 'mirflickr25k'\?"):
         get_protocol("flickr")
 
 

@@ -2,20 +2,34 @@
 
 import pytest
 
-from hashx.experiments import VARIANTS, resolve_method, results_table
-from hashx.train import TrainConfig
+from hashx.experiments import VARIANTS, method_names, plan_runs, resolve_method, results_table
+from hashx.methods import list_methods, make_settings
 
 
 def test_every_variant_is_a_valid_config():
     for name, (method, settings) in VARIANTS.items():
-        config = TrainConfig(method=method, **settings)
+        config = make_settings(method, **settings)
         assert all(getattr(config, k) == v for k, v in settings.items()), name
     assert resolve_method("ssah-noadv") == ("ssah", {"alignment": "none"})
+    assert set(list_methods()) <= set(method_names()) and set(VARIANTS) <= set(method_names())
 
 
 def test_unknown_method_lists_the_valid_names():
-    with pytest.raises(ValueError, match="Unknown method 'dcmh'.*ssah-grl"):
-        resolve_method("dcmh")
+    with pytest.raises(ValueError, match="'ssah-grl'.*Got 'dcmhx' instead"):
+        resolve_method("dcmhx")
+
+
+def test_plan_applies_variant_then_overrides_then_bits_and_seeds():
+    plan = plan_runs(["ssah", "ssah-noadv"], [16, 32], 2, epochs=3, overrides={"alignment": "grl", "hidden_dim": 8})
+    assert [(n, b, s) for n, b, s, _, _ in plan] == [(m, b, s) for m in ("ssah", "ssah-noadv") for b in (16, 32)
+                                                      for s in (0, 1)]
+    for name, nbits, seed, run, settings in plan:
+        assert (run.method, run.nbits, run.seed, run.epochs) == ("ssah", nbits, seed, 3)
+        assert settings.alignment == "grl" and settings.hidden_dim == 8  # the user's --set wins over the variant
+    with pytest.raises(ValueError, match="apply to none of the methods"):
+        plan_runs(["ssah"], [16], 1, overrides={"nosuch": 1})
+    with pytest.raises(ValueError, match="'seeds'"):
+        plan_runs(["ssah"], [16], 0)
 
 
 def _rec(method, bits, seed, direction, value):

@@ -1,14 +1,12 @@
-"""The --dataset / --data-dir / --seed options shared by train, bench and data."""
+"""The --dataset / --data-dir / --split-seed options shared by train, bench and data."""
 
 from __future__ import annotations
 
 import click
 
-__all__ = ["dataset_options", "PROTOCOL_NAMES"]
+from ._choices import RegistryChoice
 
-#: Protocol names (kept here so that --help does not import hashx.data).
-PROTOCOL_NAMES = ("synthetic", "mirflickr25k", "mirflickr25k-synthimg", "nuswide-tc21", "nuswide-tc10",
-                  "wikipedia", "files")
+__all__ = ["dataset_options"]
 
 
 def dataset_options(func):
@@ -19,6 +17,6 @@ def dataset_options(func):
     func = click.option("--data-dir", type=click.Path(file_okay=True, dir_okay=True), default=None,
                         help="Folder with the dataset's files under their usual names (a .npz/.h5 file for "
                              "--dataset files). Default: $HASHX_DATA_DIR/<dataset>; not needed for synthetic.")(func)
-    func = click.option("--dataset", required=True, type=click.Choice(PROTOCOL_NAMES),
+    func = click.option("--dataset", required=True, type=RegistryChoice("hashx.data:list_protocols"),
                         help="Named protocol (dataset + split).")(func)
     return func

@@ -31,6 +31,7 @@ from .modality_file import read_modality as read_modality
 from .nuswide import load_nuswide as load_nuswide
 from .nuswide import read_nuswide_concepts as read_nuswide_concepts
 from .nuswide import select_top_concepts as select_top_concepts
+from .protocols import PROTOCOLS as PROTOCOLS
 from .protocols import Protocol as Protocol
 from .protocols import draw_split as draw_split
 from .protocols import get_protocol as get_protocol
@@ -46,10 +47,13 @@ from .synthetic import make_synthetic as make_synthetic
 from .vggf import VggfWeights as VggfWeights
 from .vggf import read_vggf as read_vggf
 from .wikipedia import load_wikipedia as load_wikipedia
+from .summary import dataset_summary as dataset_summary
+from .summary import verify_split as verify_split
 
 __all__ = [
     "CrossModalDataset",
     "Split",
+    "PROTOCOLS",
     "Protocol",
     "list_protocols",
     "get_protocol",
@@ -77,4 +81,6 @@ __all__ = [
     "preprocess_images",
     "VggfWeights",
     "read_vggf",
+    "dataset_summary",
+    "verify_split",
 ]

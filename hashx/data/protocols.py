@@ -54,12 +54,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .._registry import Registry
 from .._validation import check_int
 from ..exceptions import DataFormatError, HashxValueError
 from .dataset import CrossModalDataset
 from .split import Split
 
 __all__ = [
+    "PROTOCOLS",
     "Protocol",
     "list_protocols",
     "get_protocol",
@@ -214,9 +216,15 @@ _PROTOCOLS = {
 }
 
 
+#: Protocols by name: ``(Protocol, loader)`` pairs.
+PROTOCOLS = Registry("protocol")
+for _name, _entry in _PROTOCOLS.items():
+    PROTOCOLS.register(_name, _entry)
+
+
 def list_protocols() -> list[str]:
     """Names of the registered protocols."""
-    return list(_PROTOCOLS)
+    return PROTOCOLS.names()
 
 
 def get_protocol(name: str) -> Protocol:
@@ -225,13 +233,9 @@ def get_protocol(name: str) -> Protocol:
     Raises
     ------
     HashxValueError
-        Unknown name; the message lists the valid names.
+        Unknown name; the message lists the valid names and suggests the closest.
     """
-    if name not in _PROTOCOLS:
-        raise HashxValueError(
-            f"Unknown protocol {name!r}. Valid protocols: {', '.join(_PROTOCOLS)}."
-        )
-    return _PROTOCOLS[name][0]
+    return PROTOCOLS.get(name, parameter="name", caller="get_protocol")[0]
 
 
 def _data_dir(protocol: Protocol, data_dir):
@@ -270,7 +274,7 @@ def load_dataset(name: str, data_dir=None, **kw) -> CrossModalDataset:
         No dataset files found (the message lists the names looked for), or a bad file.
     """
     protocol = get_protocol(name)
-    loader = _PROTOCOLS[name][1]
+    loader = PROTOCOLS[name][1]
     data_dir = _data_dir(protocol, data_dir)
     if data_dir is not None and not Path(data_dir).exists():
         raise DataFormatError(

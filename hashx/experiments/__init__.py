@@ -14,9 +14,12 @@ VARIANTS, resolve_method
 
 from .plots import plot_benchmark_curves as plot_benchmark_curves
 from .runner import DIRECTIONS as DIRECTIONS
+from .runner import plan_runs as plan_runs
+from .runner import read_records as read_records
 from .runner import run_benchmark as run_benchmark
 from .table import results_table as results_table
 from .variants import VARIANTS as VARIANTS
+from .variants import method_names as method_names
 from .variants import resolve_method as resolve_method
 
-__all__ = ["run_benchmark", "results_table", "plot_benchmark_curves", "VARIANTS", "resolve_method", "DIRECTIONS"]
+__all__ = ["run_benchmark", "plan_runs", "read_records", "results_table", "plot_benchmark_curves", "VARIANTS", "resolve_method", "method_names", "DIRECTIONS"]

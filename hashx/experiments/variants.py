@@ -20,9 +20,9 @@ extra settings).
 
 from __future__ import annotations
 
-from ..exceptions import HashxValueError
+from .._validation import check_choice
 
-__all__ = ["VARIANTS", "resolve_method"]
+__all__ = ["VARIANTS", "resolve_method", "method_names"]
 
 VARIANTS = {
     "ssah": ("ssah", {}),
@@ -36,19 +36,22 @@ VARIANTS = {
 }
 
 
+def method_names() -> list[str]:
+    """Every name :func:`resolve_method` accepts: the registered methods, then the variants."""
+    from ..methods import list_methods
+
+    return list(dict.fromkeys([*list_methods(), *VARIANTS]))
+
+
 def resolve_method(name: str) -> tuple[str, dict]:
-    """``(registered method, settings)`` of a variant or method name.
+    """``(registered method, method settings)`` of a variant or method name.
 
     Raises
     ------
     HashxValueError
-        Unknown name; the message lists the valid ones.
+        Unknown name; the message lists the valid ones and suggests the closest.
     """
-    from ..methods import list_methods
-
+    check_choice(name, "method", method_names(), caller="resolve_method")
     if name in VARIANTS:
         return VARIANTS[name][0], dict(VARIANTS[name][1])
-    if name in list_methods():
-        return name, {}
-    valid = sorted(set(VARIANTS) | set(list_methods()))
-    raise HashxValueError(f"Unknown method {name!r}. Valid methods and variants: {', '.join(valid)}.")
+    return name, {}

@@ -1,4 +1,4 @@
-"""SSAH's loss terms, one file per family.
+"""Loss terms, one file per family; each family is a registry of interchangeable forms.
 
 Every term is normalised as a mean (over pairs, elements or batch items)
 rather than SSAH's sums, so loss weights keep their meaning across training
@@ -9,7 +9,6 @@ from .adversarial import discriminator_loss as discriminator_loss
 from .adversarial import domain_loss as domain_loss
 from .adversarial import generator_loss as generator_loss
 from .adversarial import grad_reverse as grad_reverse
-from .adversarial import grl_lambda as grl_lambda
 from .label import LABEL_LOSSES as LABEL_LOSSES
 from .label import LabelBCELoss as LabelBCELoss
 from .label import LabelMSELoss as LabelMSELoss
@@ -33,7 +32,6 @@ __all__ = [
     "LabelBCELoss",
     "LABEL_LOSSES",
     "grad_reverse",
-    "grl_lambda",
     "domain_loss",
     "discriminator_loss",
     "generator_loss",

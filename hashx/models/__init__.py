@@ -6,6 +6,7 @@ Registered names
 ``image_mlp``      :class:`ImageMLP`, image network on precomputed features.
 ``image_cnnf``     :class:`ImageCNNF`, image network on raw images (CNN-F trunk).
 ``text_net``       :class:`TextNet`, text network with multi-scale fusion.
+``text_mlp``       :class:`TextMLP`, plain MLP text network.
 ``discriminator``  :class:`Discriminator`, feature-vs-label discriminator.
 """
 
@@ -15,17 +16,23 @@ from .heads import HashHeads as HashHeads
 from .heads import HashOutput as HashOutput
 from .image_net import ImageCNNF as ImageCNNF
 from .image_net import ImageMLP as ImageMLP
+from .image_spec import IMAGE_NET_CHOICES as IMAGE_NET_CHOICES
+from .image_spec import ImageNetSpec as ImageNetSpec
+from .image_spec import image_net_spec as image_net_spec
 from .input_norm import InputNorm as InputNorm
 from .label_net import LabelNet as LabelNet
 from .lrn import SSAHLocalResponseNorm as SSAHLocalResponseNorm
+from .registry import MODELS as MODELS
 from .registry import create_model as create_model
 from .registry import list_models as list_models
 from .registry import model_role as model_role
 from .registry import register_model as register_model
 from .text_net import MultiScaleFusion as MultiScaleFusion
+from .text_mlp import TextMLP as TextMLP
 from .text_net import TextNet as TextNet
 
 __all__ = [
+    "MODELS",
     "create_model",
     "list_models",
     "model_role",
@@ -33,6 +40,9 @@ __all__ = [
     "HashOutput",
     "HashHeads",
     "InputNorm",
+    "image_net_spec",
+    "ImageNetSpec",
+    "IMAGE_NET_CHOICES",
     "SSAHLocalResponseNorm",
     "LabelNet",
     "ImageMLP",
@@ -40,5 +50,6 @@ __all__ = [
     "CNNFTrunk",
     "MultiScaleFusion",
     "TextNet",
+    "TextMLP",
     "Discriminator",
 ]

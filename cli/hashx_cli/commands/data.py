@@ -23,19 +23,6 @@ def command():
     """
 
 
-def _label_stats(labels):
-    import numpy as np
-
-    per_item = labels.sum(axis=1)
-    return {
-        "n_labels": int(labels.shape[1]),
-        "labels_per_item_mean": round(float(per_item.mean()), 3),
-        "labels_per_item_max": int(per_item.max()),
-        "items_without_label": int((per_item == 0).sum()),
-        "items_per_label": labels.sum(axis=0).astype(np.int64).tolist(),
-    }
-
-
 @command.command("inspect")
 @dataset_options
 @json_option
@@ -47,22 +34,10 @@ def inspect_(dataset, data_dir, split_seed, as_json):
       hashx data inspect --dataset synthetic
       hashx data inspect --dataset nuswide-tc21 --data-dir ~/data/nuswide --json
     """
-    import scipy.sparse as sp
-
-    from hashx.data import load_protocol
+    from hashx.data import dataset_summary, load_protocol
 
     ds, split = load_protocol(dataset, data_dir, seed=split_seed)
-    text_nnz = ds.text.nnz if sp.issparse(ds.text) else int((ds.text != 0).sum())
-    info = {
-        "dataset": dataset,
-        "items": len(ds),
-        "image": {"kind": ds.image_kind, "shape": list(ds.image.shape)},
-        "text": {"shape": list(ds.text.shape), "sparse": bool(sp.issparse(ds.text)),
-                 "nonzeros_per_item": round(text_nnz / max(len(ds), 1), 3)},
-        "labels": _label_stats(ds.labels),
-        "split": {**split.sizes(), "protocol": split.protocol, "seed": split.seed, "sha256": split.sha256},
-        "notes": ds.notes,
-    }
+    info = dataset_summary(ds, split, protocol=dataset)
     if as_json:
         echo_json(info)
         return
@@ -112,18 +87,14 @@ def verify(dataset, data_dir, split_seed, split_path):
     Example:
       hashx data verify --dataset mirflickr25k --data-dir ~/data/mirflickr25k --split split-seed1.json
     """
-    from hashx.data import Split, get_protocol, load_protocol
+    from hashx.data import Split, load_protocol, verify_split
 
     ds, expected = load_protocol(dataset, data_dir, seed=split_seed)
     split = Split.load(split_path) if split_path else expected
-    split.validate(n_items=len(ds))
-    protocol = get_protocol(dataset)
-    if protocol.n_query is not None and split.sizes()["query"] != protocol.n_query:
-        raise click.ClickException(
-            f"the split has {split.sizes()['query']} queries but protocol {dataset} uses {protocol.n_query}")
-    same = "identical to" if split.sha256 == expected.sha256 else "differs from"
+    result = verify_split(dataset, ds, split, reference=expected)
+    same = "identical to" if result["same_as_reference"] else "differs from"
     click.echo(f"OK: {split_path or 'protocol split'} is valid for {dataset} "
-               f"({', '.join(f'{k} {v}' for k, v in split.sizes().items())}); sha256 {split.sha256}, "
+               f"({', '.join(f'{k} {v}' for k, v in result['sizes'].items())}); sha256 {result['sha256']}, "
                f"{same} the protocol's split for split seed {split_seed}")
 
 
