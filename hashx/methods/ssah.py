@@ -45,7 +45,7 @@ import torch
 from ..alignment import AlignmentBatch, create_alignment
 from ..exceptions import HashxValueError
 from ..losses import LABEL_LOSSES, PAIRWISE_LOSSES, QUANTIZERS, label_similarity
-from ..models import InputNorm, create_model, image_net_spec
+from ..models import InputNorm, create_model, modality_net_specs
 from ..train import Method, lr_factor, seeded_batches, set_learning_rates
 from ..train.optim import adam
 from .registry import register_method
@@ -89,24 +89,22 @@ class SSAH(Method):
     def __init__(self, settings: SSAHSettings, *, run, data, device):
         super().__init__(settings, run=run, data=data, device=device)
         s, dims = settings, self.dims
-        image = image_net_spec(s.image_net, image_kind=dims.image_kind, image_dim=dims.image_dim,
-                               n_labels=dims.n_labels, nbits=run.nbits, feature_dim=s.feature_dim,
-                               hidden_dim=s.hidden_dim, norm=s.image_norm, vggf_path=s.vggf_path,
-                               caller="SSAHSettings")
-        text_kwargs = {"in_dim": dims.text_dim, "n_labels": dims.n_labels, "nbits": run.nbits,
-                       "hidden_dim": s.hidden_dim, "feature_dim": s.feature_dim, "norm": s.text_norm}
-        self._spec = {"image": {"name": image.name, "kwargs": image.kwargs},
-                      "text": {"name": s.text_net, "kwargs": text_kwargs}}
+        specs = modality_net_specs(dims=dims, nbits=run.nbits, n_fit=data.n, image_values=data.image,
+                                   text_values=data.text, image_net=s.image_net, text_net=s.text_net,
+                                   hidden_dim=s.hidden_dim, feature_dim=s.feature_dim, image_norm=s.image_norm,
+                                   text_norm=s.text_norm, vggf_path=s.vggf_path, caller="SSAHSettings")
+        image, text = specs["image"], specs["text"]
+        self._spec = {m: {"name": spec.name, "kwargs": spec.kwargs} for m, spec in specs.items()}
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(run.seed)
             self.label_net = create_model("label_net", n_labels=dims.n_labels, nbits=run.nbits,
-                                          hidden_dim=s.hidden_dim, feature_dim=s.feature_dim)
+                                          hidden_dim=text.kwargs["hidden_dim"], feature_dim=s.feature_dim)
             self.image_net = create_model(image.name, **image.kwargs)
             if image.state is not None:
                 missing, unexpected = self.image_net.load_state_dict(image.state, strict=False)
                 if unexpected:
                     raise HashxValueError(f"Unexpected CNN-F weights: {unexpected}")
-            self.text_net = create_model(s.text_net, **text_kwargs)
+            self.text_net = create_model(text.name, **text.kwargs)
             self.alignment = create_alignment(s.alignment, feature_dim=s.feature_dim, weight=s.delta,
                                               lr=s.lr_discriminator, weight_decay=s.weight_decay,
                                               device=self.device, schedule=s.grl_schedule,
@@ -193,6 +191,11 @@ class SSAH(Method):
         n = self.buffers["code_label"].shape[0]
         return seeded_batches(n, self.run.batch_size, seed=self.run.seed, epoch=epoch, stage=_STAGE_IDS[stage],
                               passes=passes)
+
+    def learned_codes(self) -> torch.Tensor:
+        """The label network's binary codes of the fit items, sign(H_label) (0 -> +1)."""
+        code = self.buffers["code_label"]
+        return torch.where(code >= 0, 1.0, -1.0).to(code.dtype)
 
     def shared_codes(self) -> torch.Tensor:
         """B = sign(H_label + H_image + H_text) over the fit items, +1/-1 (0 -> +1), float."""

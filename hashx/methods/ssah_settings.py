@@ -8,7 +8,7 @@ from .._validation import check_choice, check_float, check_int
 from ..alignment import ALIGNMENTS, GRL_SCHEDULES
 from ..exceptions import HashxTypeError
 from ..losses import LABEL_LOSSES, PAIRWISE_LOSSES, QUANTIZERS
-from ..models import IMAGE_NET_CHOICES, list_models
+from ..models import AUTO, IMAGE_NET_CHOICES, list_models
 from ..models.input_norm import INPUT_NORMS
 from ..train.method import MethodSettings
 
@@ -31,12 +31,19 @@ class SSAHSettings(MethodSettings):
         ``"auto"`` picks ``"image_mlp"`` for feature vectors and
         ``"image_cnnf"`` for raw images.
     text_net : str, default="text_net"
-        A registered text network (:func:`hashx.models.list_models`).
-    hidden_dim, feature_dim : int, default=4096, 512
-        Hidden and semantic-feature widths (SSAH: 4096 and 512).
-    image_norm : {"standardize", "rms", "none"}, default="standardize"
-    text_norm : {"rms", "standardize", "none"}, default="rms"
-        Input normalisation fitted on the fit items (:class:`hashx.models.InputNorm`).
+        A registered text network (:func:`hashx.models.list_models`), or
+        ``"auto"``: multi-scale fusion for long texts, an MLP for short ones
+        (:func:`hashx.models.choose_text_net`).
+    hidden_dim : int or "auto", default=4096
+        Hidden width of the label, image and text networks (SSAH: 4096);
+        ``"auto"`` chooses it from the training-set size
+        (:func:`hashx.models.choose_hidden_dim`).
+    feature_dim : int, default=512
+        Semantic-feature width (SSAH: 512).
+    image_norm : {"standardize", "rms", "none", "auto"}, default="standardize"
+    text_norm : {"rms", "standardize", "none", "auto"}, default="rms"
+        Input normalisation fitted on the fit items (:class:`hashx.models.InputNorm`);
+        ``"auto"`` chooses from the values (:func:`hashx.models.choose_input_norm`).
     vggf_path : str or None, default=None
         MatConvNet ``imagenet-vgg-f.mat`` initialising the CNN-F trunk
         (raw images only; None starts it from random weights).
@@ -102,7 +109,7 @@ class SSAHSettings(MethodSettings):
 
     image_net: str = "auto"
     text_net: str = "text_net"
-    hidden_dim: int = 4096
+    hidden_dim: int | str = 4096
     feature_dim: int = 512
     image_norm: str = "standardize"
     text_norm: str = "rms"
@@ -130,11 +137,12 @@ class SSAHSettings(MethodSettings):
 
     def __post_init__(self):
         check_choice(self.image_net, "image_net", IMAGE_NET_CHOICES, caller=_CALLER)
-        check_choice(self.text_net, "text_net", list_models(role="text"), caller=_CALLER)
-        check_int(self.hidden_dim, "hidden_dim", caller=_CALLER, min_value=1)
+        check_choice(self.text_net, "text_net", [AUTO, *list_models(role="text")], caller=_CALLER)
+        if self.hidden_dim != AUTO:
+            check_int(self.hidden_dim, "hidden_dim", caller=_CALLER, min_value=1)
         check_int(self.feature_dim, "feature_dim", caller=_CALLER, min_value=1)
-        check_choice(self.image_norm, "image_norm", INPUT_NORMS, caller=_CALLER)
-        check_choice(self.text_norm, "text_norm", INPUT_NORMS, caller=_CALLER)
+        check_choice(self.image_norm, "image_norm", [AUTO, *INPUT_NORMS], caller=_CALLER)
+        check_choice(self.text_norm, "text_norm", [AUTO, *INPUT_NORMS], caller=_CALLER)
         if self.vggf_path is not None and not isinstance(self.vggf_path, str):
             raise HashxTypeError(f"The 'vggf_path' parameter of {_CALLER} must be a str or None. "
                                  f"Got {self.vggf_path!r} instead.")

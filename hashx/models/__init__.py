@@ -16,7 +16,14 @@ from .heads import HashHeads as HashHeads
 from .heads import HashOutput as HashOutput
 from .image_net import ImageCNNF as ImageCNNF
 from .image_net import ImageMLP as ImageMLP
+from .encoder_choice import AUTO as AUTO
+from .encoder_choice import MIN_FUSION_DIM as MIN_FUSION_DIM
+from .encoder_choice import choose_hidden_dim as choose_hidden_dim
+from .encoder_choice import choose_input_norm as choose_input_norm
+from .encoder_choice import choose_text_net as choose_text_net
+from .encoder_choice import modality_net_specs as modality_net_specs
 from .image_spec import IMAGE_NET_CHOICES as IMAGE_NET_CHOICES
+from .image_spec import NetSpec as NetSpec
 from .image_spec import ImageNetSpec as ImageNetSpec
 from .image_spec import image_net_spec as image_net_spec
 from .input_norm import InputNorm as InputNorm
@@ -41,6 +48,13 @@ __all__ = [
     "HashHeads",
     "InputNorm",
     "image_net_spec",
+    "NetSpec",
+    "AUTO",
+    "MIN_FUSION_DIM",
+    "modality_net_specs",
+    "choose_input_norm",
+    "choose_text_net",
+    "choose_hidden_dim",
     "ImageNetSpec",
     "IMAGE_NET_CHOICES",
     "SSAHLocalResponseNorm",

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from ..exceptions import HashxValueError
 
-__all__ = ["ImageNetSpec", "image_net_spec", "IMAGE_NET_CHOICES"]
+__all__ = ["NetSpec", "ImageNetSpec", "image_net_spec", "IMAGE_NET_CHOICES"]
 
 log = logging.getLogger(__name__)
 
@@ -15,17 +15,21 @@ log = logging.getLogger(__name__)
 IMAGE_NET_CHOICES = ("auto", "image_mlp", "image_cnnf")
 
 
-class ImageNetSpec(NamedTuple):
-    """A registered image network, its constructor arguments and optional pretrained weights."""
+class NetSpec(NamedTuple):
+    """A registered network, its constructor arguments and optional pretrained weights."""
 
     name: str
     kwargs: dict
     state: dict | None
 
 
+#: The spec of an image network (the same tuple).
+ImageNetSpec = NetSpec
+
+
 def image_net_spec(image_net: str, *, image_kind: str, image_dim, n_labels: int, nbits: int, feature_dim: int,
                    hidden_dim: int, norm: str, vggf_path: str | None = None,
-                   caller: str = "image_net_spec") -> ImageNetSpec:
+                   caller: str = "image_net_spec") -> NetSpec:
     """The image network for ``image_kind`` data.
 
     Parameters
@@ -50,7 +54,7 @@ def image_net_spec(image_net: str, *, image_kind: str, image_dim, n_labels: int,
 
     Returns
     -------
-    ImageNetSpec
+    NetSpec
         ``state`` holds the CNN-F weights read from ``vggf_path`` (else None).
     """
     name = "image_mlp" if image_net == "auto" and image_kind == "features" else (
@@ -62,11 +66,11 @@ def image_net_spec(image_net: str, *, image_kind: str, image_dim, n_labels: int,
         )
     common = {"n_labels": n_labels, "nbits": nbits, "feature_dim": feature_dim}
     if name == "image_mlp":
-        return ImageNetSpec(name, {**common, "in_dim": int(image_dim), "hidden_dim": hidden_dim, "norm": norm}, None)
+        return NetSpec(name, {**common, "in_dim": int(image_dim), "hidden_dim": hidden_dim, "norm": norm}, None)
     if vggf_path is None:
         log.warning("image_cnnf without vggf_path: the CNN-F trunk starts from random weights.")
-        return ImageNetSpec(name, common, None)
+        return NetSpec(name, common, None)
     from .pretrained_cnnf import cnnf_kwargs_and_state
 
     kwargs, state = cnnf_kwargs_and_state(vggf_path)
-    return ImageNetSpec(name, {**common, **kwargs}, state)
+    return NetSpec(name, {**common, **kwargs}, state)

@@ -111,6 +111,20 @@ class Method(ABC):
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict` output."""
 
+    def learned_codes(self):
+        """Binary codes the method learned for its fit items, if it learns any.
+
+        Published methods may index the training items by these codes instead
+        of their networks' codes (DCMH's and SCRATCH's B, SSAH's label-network
+        codes); ``hashx bench --db-codes learned`` uses them.
+
+        Returns
+        -------
+        Tensor of shape (n_fit, nbits) holding +1/-1, in fit order, or None
+        (the default: the method learns no per-item codes).
+        """
+        return None
+
     def modules(self) -> dict[str, nn.Module]:
         """All networks of the method by name (default: the encoder networks)."""
         return dict(self.encoder_nets())
