@@ -5,7 +5,7 @@ import pytest
 
 from hashx.alignment import ALIGNMENTS
 from hashx.data import PROTOCOLS
-from hashx.experiments import VARIANTS
+from hashx.experiments import DB_CODES, VARIANTS
 from hashx.methods import METHODS
 from hashx.metrics._inputs import TIES
 from hashx.train import MODALITIES
@@ -18,6 +18,7 @@ EXPECTED = {
     "--method": list(dict.fromkeys([*METHODS.names(), *VARIANTS])),  # methods, then variants, once each
     "--modality": list(MODALITIES),
     "--ties": list(TIES),
+    "--db-codes": list(DB_CODES),
 }
 
 

@@ -10,11 +10,12 @@ from typing import Callable
 
 
 from .._atomic import atomic_write
-from .._validation import check_int
+from .._validation import check_choice, check_int
 from ..codefile import save_codes
 from ..exceptions import DataFormatError, HashxValueError
 from ..metrics import retrieval_report
 from ..metrics.report import DEFAULT_KS
+from .db_codes import DB_CODES, with_learned_codes
 from .variants import resolve_method
 
 __all__ = ["run_benchmark", "plan_runs", "read_records", "DIRECTIONS", "RESULTS_FILE"]
@@ -29,6 +30,8 @@ DIRECTIONS = {
     "text->text": ("text", "text"),
 }
 RESULTS_FILE = "results.json"
+#: Written in a run's folder once its training has finished (the resumable state is then deleted).
+FINISHED_FILE = "finished.json"
 
 
 def _write_records(path: Path, records: list) -> None:
@@ -98,7 +101,7 @@ def plan_runs(methods, bits, seeds: int, *, epochs: int | None = None, overrides
 
 def run_benchmark(dataset, split, *, protocol: str, methods, bits, seeds: int = 3, out_dir,
                   epochs: int | None = None, overrides: dict | None = None, ks=DEFAULT_KS, device="cpu",
-                  progress: Callable[[dict], None] | None = None) -> list[dict]:
+                  db_codes: str = "features", progress: Callable[[dict], None] | None = None) -> list[dict]:
     """Train and evaluate every (method, bits, seed) on one protocol.
 
     For each run: train on ``split.fit`` with model selection on ``split.val``
@@ -138,6 +141,13 @@ def run_benchmark(dataset, split, *, protocol: str, methods, bits, seeds: int = 
     ks : sequence of int
         Cut-offs of MAP@k and P@k.
     device : str, default="cpu"
+    db_codes : {"features", "learned"}, default="features"
+        How the retrieval set is coded (:data:`hashx.experiments.DB_CODES`):
+        by the networks from each item's own features, or, for retrieval
+        items that were training items, by the codes the method learned for
+        them (as several published evaluations do; methods that learn no
+        codes fall back to ``features``).  Recorded in every record; a
+        finished run's model is reused when the other choice is evaluated.
     progress : callable, optional
         Called with each finished run's summary dict.
 
@@ -148,53 +158,82 @@ def run_benchmark(dataset, split, *, protocol: str, methods, bits, seeds: int = 
         ``bits``, ``seed``, ``direction``, ``map`` (MAP@all), ``map_at`` (k ->
         MAP@k), ``precision_at`` (k -> P@k), ``precision_within_radius``,
         ``pr_curve``, ``precision_curve``, ``train_seconds``, ``eval_seconds``
-        (encoding and evaluating the run's four directions), ``best_epoch``,
+        (encoding and evaluating the run's four directions), ``db_codes``
+        (the choice asked for), ``db_learned`` (retrieval items coded by
+        learned codes), ``best_epoch``,
         ``val_map`` (the selected model's validation MAP, mean of both
         cross-modal directions), ``notes`` (the dataset's provenance).
     """
-    from ..train import LAST_CHECKPOINT, train
+    from ..train import BEST_MODEL, LAST_CHECKPOINT, load_encoder, load_learned_codes, train
 
+    check_choice(db_codes, "db_codes", DB_CODES, caller="run_benchmark")
     plan = plan_runs(methods, bits, seeds, epochs=epochs, overrides=overrides)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path = out_dir / RESULTS_FILE
     records = read_records(results_path)
-    done = {(r["method"], r["bits"], r["seed"]) for r in records if r.get("protocol") == protocol}
+    done = {(r["method"], r["bits"], r["seed"], r.get("db_codes", "features")) for r in records
+            if r.get("protocol") == protocol}
     labels_q = dataset.labels[split.query]
     labels_db = dataset.labels[split.retrieval]
     for name, nbits, seed, run, settings in plan:
-        if (name, nbits, seed) in done:
+        if (name, nbits, seed, db_codes) in done:
             log.info("skipping %s %d bits seed %d: already in %s", name, nbits, seed, results_path)
             continue
         run_dir = out_dir / "runs" / f"{name}-{nbits}bits-seed{seed}"
+        trained = _train_once(run_dir, lambda: train(dataset, split, run_dir, method=settings, run=run, device=device,
+                                                     resume=True), BEST_MODEL, LAST_CHECKPOINT)
         t0 = time.perf_counter()
-        result = train(dataset, split, run_dir, method=settings, run=run, device=device, resume=True)
-        seconds = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        codes = _encode_split(result.load_encoder(device=device), dataset, split, run_dir / "codes")
+        best = run_dir / BEST_MODEL
+        codes = _encode_split(load_encoder(best, device=device), dataset, split, run_dir / "codes")
+        learned = load_learned_codes(best) if db_codes == "learned" else None
+        replaced = 0
+        if learned is not None:
+            for modality in ("image", "text"):
+                codes["retrieval", modality], replaced = with_learned_codes(codes["retrieval", modality],
+                                                                           split.retrieval, learned)
         reports = {direction: retrieval_report(codes["query", qm], codes["retrieval", dm], labels_q, labels_db, ks=ks)
                    for direction, (qm, dm) in DIRECTIONS.items()}
         eval_seconds = time.perf_counter() - t0
-        summary = {"method": name, "bits": nbits, "seed": seed, "train_seconds": round(seconds, 2)}
+        summary = {"method": name, "bits": nbits, "seed": seed, "train_seconds": trained["train_seconds"]}
         for direction, rep in reports.items():
             records.append({
                 "dataset": dataset.name, "protocol": protocol, "method": name, "bits": nbits,
-                "seed": seed, "direction": direction, "map": rep["map"],
+                "seed": seed, "direction": direction, "db_codes": db_codes, "db_learned": replaced,
+                "map": rep["map"],
                 "map_at": {str(k): v for k, v in rep["map_at"].items()},
                 "precision_at": {str(k): v for k, v in rep["precision_at"].items()},
                 "precision_within_radius": rep["precision_within_radius"],
                 "pr_curve": rep["pr_curve"], "precision_curve": rep["precision_curve"],
-                "train_seconds": round(seconds, 2), "eval_seconds": round(eval_seconds, 3),
-                "best_epoch": result.best_epoch, "val_map": result.best_score, "notes": dataset.notes,
+                "train_seconds": trained["train_seconds"], "eval_seconds": round(eval_seconds, 3),
+                "best_epoch": trained["best_epoch"], "val_map": trained["val_map"], "notes": dataset.notes,
             })
             summary[direction] = rep["map"]
         _write_records(results_path, records)
-        (run_dir / LAST_CHECKPOINT).unlink(missing_ok=True)  # finished: the resumable state is not needed
         log.info("%s %d bits seed %d: I->T %.4f T->I %.4f (%.0f s)", name, nbits, seed,
-                 summary["image->text"], summary["text->image"], seconds)
+                 summary["image->text"], summary["text->image"], trained["train_seconds"])
         if progress is not None:
             progress(summary)
     return [r for r in records if r.get("protocol") == protocol]
+
+
+def _train_once(run_dir: Path, train_run, best_name: str, last_name: str) -> dict:
+    """Train a run unless its folder says it finished; return its ``finished.json`` summary.
+
+    A finished run keeps its selected model and this small summary; its
+    resumable training state (several times larger than the model) is deleted.
+    """
+    marker = run_dir / FINISHED_FILE
+    if marker.exists() and (run_dir / best_name).exists():
+        return json.loads(marker.read_text(encoding="utf-8"))
+    t0 = time.perf_counter()
+    result = train_run()
+    summary = {"train_seconds": round(time.perf_counter() - t0, 2), "best_epoch": result.best_epoch,
+               "val_map": result.best_score, "epochs_run": len(result.history)}
+    with atomic_write(marker, "w") as f:
+        json.dump(summary, f)
+    (run_dir / last_name).unlink(missing_ok=True)
+    return summary
 
 
 def read_records(path) -> list:

@@ -34,6 +34,8 @@ from .encoder import MODALITIES as MODALITIES
 from .encoder import list_modalities as list_modalities
 from .encoder import load_encoder as load_encoder
 from .fit_data import FitData as FitData
+from .learned_codes import LearnedCodes as LearnedCodes
+from .learned_codes import load_learned_codes as load_learned_codes
 from .method import Method as Method
 from .method import MethodSettings as MethodSettings
 from .multi_bit import run_dir_name as run_dir_name
@@ -64,6 +66,8 @@ __all__ = [
     "EpochReport",
     "TrainResult",
     "EncodedFile",
+    "LearnedCodes",
+    "load_learned_codes",
     "train",
     "train_bits",
     "run_dir_name",

@@ -111,6 +111,16 @@ class Method(ABC):
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict` output."""
 
+    def converged(self) -> bool:
+        """True once further epochs cannot change the model; the trainer then stops.
+
+        Iterative deep methods never converge in this sense (the default,
+        False: the run's epochs and early stopping decide).  A closed-form
+        method converges after its one fitting epoch; an alternating one (e.g.
+        CMFH) when its objective stops decreasing.
+        """
+        return False
+
     def learned_codes(self):
         """Binary codes the method learned for its fit items, if it learns any.
 

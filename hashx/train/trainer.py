@@ -23,6 +23,7 @@ from .device import resolve_device
 from .dims import DataDims
 from .encoder import Encoder
 from .fit_data import FitData
+from .learned_codes import learned_payload
 from .method import MethodSettings
 from .result import EpochReport, TrainResult
 from .run_config import RunConfig
@@ -169,6 +170,8 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
     run : RunConfig, optional
         Generic settings (code length, epochs, seed, ...); default ``RunConfig()``.
         Its ``method`` may be None (filled in) or must name the same method.
+        A method whose :meth:`~hashx.train.Method.converged` turns True ends
+        the run after that epoch (closed-form and alternating methods).
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; not saved (a checkpoint trained
         on one device resumes and encodes on another).
@@ -234,7 +237,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         t0 = time.perf_counter()
         built.train_mode(True)
         losses = built.train_epoch(epoch, data)
-        last_epoch = epoch == run.epochs - 1
+        last_epoch = epoch == run.epochs - 1 or built.converged()
         i2t = t2i = None
         improved = stopping = False
         if has_val and (epoch % run.val_every == run.val_every - 1 or last_epoch):
@@ -257,7 +260,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
                               "val_map_i2t": i2t, "val_map_t2i": t2i, "seconds": seconds})
         if improved:
             save_checkpoint(best_path, {**common, "kind": "model", "epoch": epoch, "encoder": encoder,
-                                        "metrics": metrics})
+                                        "metrics": metrics, **learned_payload(built, split.fit, run.nbits)})
         save_checkpoint(last_path, {**common, "kind": "training", "epoch": epoch, "encoder": encoder,
                                     "metrics": metrics,
                                     "training": {"method": built.state_dict(), "trainer": state.to_dict()}})

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .._choices import RegistryChoice
 from .._config_options import parse_overrides
 from .._dataset_options import dataset_options
 from .._output import parse_int_list, progress_bar, quiet_option
@@ -25,11 +26,17 @@ __all__ = ["command"]
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="A setting for every run it applies to, e.g. --set batch_size=64 or --set ssah.delta=0.1 "
                    "(a bare method setting applies to each listed method that has it). Repeatable.")
+@click.option("--db-codes", type=RegistryChoice("hashx.experiments:list_db_codes"), default="features",
+              show_default=True,
+              help="Code the retrieval set from its features (features), or give its training items the codes "
+                   "the method learned for them (learned: DCMH's/SCRATCH's B, SSAH's label-network codes), as "
+                   "several published evaluations do. Written into every record and the table caption.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder for results.json, results.md, plots/ and the runs.")
 @quiet_option
-def command(dataset, data_dir, split_seed, methods, bits, seeds, epochs, overrides, device, out, quiet):
+def command(dataset, data_dir, split_seed, methods, bits, seeds, epochs, overrides, db_codes, device, out,
+            quiet):
     """Train and evaluate each method x bits x seed; write the paper-style table.
 
     Writes OUT/results.json (one record per run and direction: dataset,
@@ -69,7 +76,8 @@ def command(dataset, data_dir, split_seed, methods, bits, seeds, epochs, overrid
                             refresh=False)
 
         records = run_benchmark(ds, split, protocol=dataset, methods=method_list, bits=bit_list, seeds=seeds,
-                                out_dir=out, epochs=epochs, overrides=extra, device=device, progress=progress)
+                                out_dir=out, epochs=epochs, overrides=extra, device=device, db_codes=db_codes,
+                                progress=progress)
     table = results_table(records)
     with atomic_write(out / "results.md", "w") as f:
         f.write(table)
