@@ -176,6 +176,15 @@ def test_k_larger_than_the_database_is_the_whole_ranking():
         assert report["precision_at"][10**6] == pytest.approx(precision_at_k(*data, 50), rel=1e-12)
 
 
+@pytest.mark.parametrize("n_db", [1, 2, 3])
+@pytest.mark.parametrize("ties", ["index", "average"])
+def test_tiny_databases(n_db, ties):
+    """Every cut-off at or past the database size: the kernel gets no cut-off below the whole ranking."""
+    inputs = oracle.random_retrieval_data(n_db, 5, n_db, 16, 3, 0.5, 0.3)
+    report = retrieval_report(*inputs, ks=(1, 2, 50), ties=ties, curve_ks=(3, 1))
+    assert report == _separate(inputs, (1, 2, 50), (3, 1), ties, 2)
+
+
 # ----------------------------------------------------------------------------- one validation, one scan
 SCAN_KERNELS = ("report_counts_index", "relevance_histograms", "precision_sums_index",
                 "ranked_relevance_counts_index")
