@@ -27,7 +27,7 @@ __all__ = ["command"]
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder for results.json, results.md, plots/ and the runs.")
 @quiet_option
-def command(dataset, data_dir, split_seed, methods, bits, seeds, epochs, overrides, device, out, quiet):
+def command(dataset, data_dir, split_seed, split_sizes, methods, bits, seeds, epochs, overrides, device, out, quiet):
     """Train and evaluate each method x bits x seed; write the paper-style table.
 
     Writes OUT/results.json (one record per run and direction: dataset,
@@ -57,7 +57,7 @@ def command(dataset, data_dir, split_seed, methods, bits, seeds, epochs, overrid
 
     defaults = TrainConfig().to_dict()
     extra = {k: v for k, v in extra.items() if v != defaults[k]}
-    ds, split = load_protocol(dataset, data_dir, seed=split_seed)
+    ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     if ds.notes and not quiet:
         click.echo(f"note: {ds.notes}", err=True)
     out = Path(out)

@@ -23,7 +23,7 @@ __all__ = ["command"]
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the runs.")
 @click.option("--resume", is_flag=True, help="Continue interrupted runs in --out from their last checkpoint.")
 @quiet_option
-def command(dataset, data_dir, split_seed, method, bits, seed, config_path, overrides, epochs, device, out,
+def command(dataset, data_dir, split_seed, split_sizes, method, bits, seed, config_path, overrides, epochs, device, out,
             resume, quiet):
     """Train METHOD on a dataset protocol, one model per bit length.
 
@@ -45,7 +45,7 @@ def command(dataset, data_dir, split_seed, method, bits, seed, config_path, over
     bit_list = parse_int_list(bits, "--bits")
     configs = [build_config(config_path=config_path, overrides=overrides, epochs=epochs, device=device,
                             method=method, nbits=b, seed=seed) for b in bit_list]
-    ds, split = load_protocol(dataset, data_dir, seed=split_seed)
+    ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     split.save(out / "split.json")
