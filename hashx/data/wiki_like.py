@@ -24,7 +24,7 @@ change to one modality's settings leaves the others' draws unchanged):
    distribution ``theta_i ~ Dirichlet(100 * p_{y_i})`` (images of a class
    differ) and ``n_i = max(1, round(LogNormal(log 100, 0.5)))`` words (median
    100), and its feature vector is the word counts ``Multinomial(n_i,
-   theta_i)``: non-negative integers, about 60% zeros.
+   theta_i)``: non-negative integers, about 64% zeros.
 3. Text, topic proportions over ``text_dim`` topics: each class has a topic
    profile ``r_c = 0.5 * e_{t(c)} + 0.5 * Dirichlet(1, ..., 1)`` that leans on
    one topic ``t(c)`` (the classes are spread over the topics by a random
@@ -45,7 +45,7 @@ standardised on the fitting part, fitted on a random 70% of the 2,866
 generated items (partition seed 0) and scored on the other 30%.  Each
 parameter was scanned on generator seeds 0-4 (the streams are separate, so
 each scan moves one modality only) until the mean accuracy was about 30% for
-the images and within 65-70% for the text, the accuracies the issue quotes
+the images and within 65-70% for the text, the accuracies issue 12 quotes
 for the benchmark's features.  Measured (scikit-learn 1.9.1; mean over
 generator seeds 0-4, the defaults marked *):
 
