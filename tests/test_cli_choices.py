@@ -5,6 +5,7 @@ import pytest
 
 from hashx.alignment import ALIGNMENTS
 from hashx.data import PROTOCOLS
+from hashx.data.synthetic import SYNTHETIC_PRESETS
 from hashx.experiments import DB_CODES, VARIANTS
 from hashx.methods import METHODS
 from hashx.metrics._inputs import TIES
@@ -19,6 +20,7 @@ EXPECTED = {
     "--modality": list(MODALITIES),
     "--ties": list(TIES),
     "--db-codes": list(DB_CODES),
+    "--preset": list(SYNTHETIC_PRESETS),
 }
 
 

@@ -35,8 +35,8 @@ __all__ = ["command"]
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder for results.json, results.md, plots/ and the runs.")
 @quiet_option
-def command(dataset, data_dir, split_seed, methods, bits, seeds, epochs, overrides, db_codes, device, out,
-            quiet):
+def command(dataset, data_dir, split_seed, split_sizes, methods, bits, seeds, epochs, overrides, db_codes, device,
+            out, quiet):
     """Train and evaluate each method x bits x seed; write the paper-style table.
 
     Writes OUT/results.json (one record per run and direction: dataset,
@@ -65,7 +65,7 @@ def command(dataset, data_dir, split_seed, methods, bits, seeds, epochs, overrid
     resolve_device(device, caller="hashx bench")
     out = Path(out)
     read_records(out / RESULTS_FILE)  # a corrupted results file fails before any training
-    ds, split = load_protocol(dataset, data_dir, seed=split_seed)
+    ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     if ds.notes and not quiet:
         click.echo(f"note: {ds.notes}", err=True)
     total = len(method_list) * len(bit_list) * seeds

@@ -22,7 +22,7 @@ __all__ = ["command"]
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the runs.")
 @click.option("--resume", is_flag=True, help="Continue interrupted runs in --out from their last checkpoint.")
 @quiet_option
-def command(dataset, data_dir, split_seed, method, bits, seed, config_path, overrides, epochs, device, out,
+def command(dataset, data_dir, split_seed, split_sizes, method, bits, seed, config_path, overrides, epochs, device, out,
             resume, quiet):
     """Train METHOD on a dataset protocol, one model per bit length.
 
@@ -44,7 +44,7 @@ def command(dataset, data_dir, split_seed, method, bits, seed, config_path, over
     bit_list = None if bits is None else parse_int_list(bits, "--bits")
     run, settings, bit_list = settings_from_options(method=method, config_path=config_path, overrides=overrides,
                                                     flags={"seed": seed, "epochs": epochs}, bits=bit_list)
-    ds, split = load_protocol(dataset, data_dir, seed=split_seed)
+    ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     if ds.notes and not quiet:
         click.echo(f"note: {ds.notes}", err=True)
     bars = {}
