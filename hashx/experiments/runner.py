@@ -16,7 +16,7 @@ from ..exceptions import DataFormatError, HashxValueError
 from ..metrics import retrieval_report
 from ..metrics.report import DEFAULT_KS
 from .db_codes import DB_CODES, with_learned_codes
-from .variants import resolve_method
+from .variants import qualified, resolve_method
 
 __all__ = ["run_benchmark", "plan_runs", "read_records", "DIRECTIONS", "RESULTS_FILE"]
 
@@ -91,8 +91,7 @@ def plan_runs(methods, bits, seeds: int, *, epochs: int | None = None, overrides
     for name, method, settings in resolved:
         for nbits in bits:
             for seed in range(seeds):
-                values = {**{f"{method}.{k}": v for k, v in settings.items()}, **overrides, "run.nbits": nbits,
-                          "run.seed": seed}
+                values = {**qualified(method, settings), **overrides, "run.nbits": nbits, "run.seed": seed}
                 if epochs is not None:
                     values["run.epochs"] = epochs
                 plan.append((name, nbits, seed, *configure(method, values, strict=False)))

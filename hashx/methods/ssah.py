@@ -108,7 +108,8 @@ class SSAH(Method):
             self.alignment = create_alignment(s.alignment, feature_dim=s.feature_dim, weight=s.delta,
                                               lr=s.lr_discriminator, weight_decay=s.weight_decay,
                                               device=self.device, schedule=s.grl_schedule,
-                                              ramp_samples=s.grl_ramp_samples)
+                                              ramp_samples=s.grl_ramp_samples, instance_noise=s.instance_noise,
+                                              gp_weight=s.gp_weight, n_labels=dims.n_labels, seed=run.seed)
         for net in (self.label_net, self.image_net, self.text_net):
             net.to(self.device)
         self.pairwise = PAIRWISE_LOSSES[s.pairwise_loss]()
@@ -202,14 +203,24 @@ class SSAH(Method):
         total = self.buffers["code_label"] + self.buffers["code_image"] + self.buffers["code_text"]
         return torch.where(total >= 0, 1.0, -1.0).to(total.dtype)
 
+    def anchors(self, modality: str) -> torch.Tensor:
+        """Stored features the modality's features are aligned with (``settings.align_to``), for every fit item."""
+        if self.settings.align_to == "label":
+            return self.buffers["feature_label"]
+        return self.buffers["feature_text" if modality == "image" else "feature_image"]
+
     def _train_discriminators(self, epoch, data) -> dict:
-        """The discriminators tell the stored label features from the stored image/text features."""
+        """The discriminators tell the stored anchors from the stored image/text features."""
         total, count = 0.0, 0
-        for rows in self.batches(epoch, "discriminators", self.settings.discriminator_passes):
+        passes = self.settings.discriminator_passes
+        n_steps = max(passes * math.ceil(data.n / self.run.batch_size), 1)
+        for rows in self.batches(epoch, "discriminators", passes):
             r = torch.as_tensor(rows, device=self.device)
-            anchors, labels = self.buffers["feature_label"][r], data.labels[r]
+            labels = data.labels[r]
+            progress = (epoch + (count + 1) / n_steps) / self.run.epochs
             total += self.alignment.discriminator_step(
-                {m: AlignmentBatch(self.buffers[f"feature_{m}"][r], anchors, labels) for m in ("image", "text")})
+                {m: AlignmentBatch(self.buffers[f"feature_{m}"][r], self.anchors(m)[r], labels)
+                 for m in ("image", "text")}, progress=progress)
             count += 1
         return {"discriminator": total / max(count, 1)}
 
@@ -241,7 +252,7 @@ class SSAH(Method):
             if modality != "label":
                 progress = (epoch + (step + 1) / n_steps) / self.run.epochs
                 terms.update(self.alignment.generator_terms(
-                    modality, AlignmentBatch(out.feature, target_features[r], labels), progress=progress,
+                    modality, AlignmentBatch(out.feature, self.anchors(modality)[r], labels), progress=progress,
                     samples_seen=seen))
             loss = sum(terms.values())
             for opt in optimizers:

@@ -46,10 +46,12 @@ class _TrainerState:
     evals_since_best: int = 0
     finished: bool = False
     history: list = field(default_factory=list)
+    plan: int | None = None  # epochs planned so far (an adaptive run extends it)
 
     def to_dict(self) -> dict:
         return {"epoch": self.epoch, "best_epoch": self.best_epoch, "best_score": self.best_score,
-                "evals_since_best": self.evals_since_best, "finished": self.finished, "history": self.history}
+                "evals_since_best": self.evals_since_best, "finished": self.finished, "history": self.history,
+                "plan": self.plan}
 
 
 def _check_inputs(dataset, split, method, run, caller) -> RunConfig:
@@ -199,6 +201,8 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         ``resume`` with a checkpoint of another config, split or dataset.
     """
     run = _check_inputs(dataset, split, method, run, "train")
+    adaptive = run.adaptive
+    run = run.resolved(n_fit=int(split.fit.size))
     dev = resolve_device(device, caller="train")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -233,11 +237,14 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
     validate = _Validator(dataset, split, run, data.dims, dev) if has_val else None
     if not has_val:
         log.warning("split %r has no validation items: the last epoch's model is kept.", split.protocol)
-    for epoch in range(state.epoch + 1, run.epochs):
+    state.plan = run.epochs if state.plan is None else state.plan
+    epoch = state.epoch + 1
+    while epoch < state.plan:
         t0 = time.perf_counter()
         built.train_mode(True)
         losses = built.train_epoch(epoch, data)
-        last_epoch = epoch == run.epochs - 1 or built.converged()
+        converged = built.converged()
+        last_epoch = epoch == state.plan - 1 or converged
         i2t = t2i = None
         improved = stopping = False
         if has_val and (epoch % run.val_every == run.val_every - 1 or last_epoch):
@@ -251,6 +258,11 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
                 stopping = run.patience is not None and state.evals_since_best >= run.patience
         elif not has_val and last_epoch:
             improved, state.best_epoch = True, epoch
+        if last_epoch and adaptive and improved and has_val and not converged and state.plan < run.max_epochs:
+            # validation MAP is still rising at the end of the plan: go on at the final learning rate
+            state.plan = min(run.max_epochs, state.plan + (run.patience or 10))
+            last_epoch = False
+            log.info("validation MAP still rising after epoch %d: training up to epoch %d", epoch + 1, state.plan)
         encoder = _encoder_payload(built)
         metrics = {"val_map_i2t": i2t, "val_map_t2i": t2i}
         seconds = time.perf_counter() - t0
@@ -264,7 +276,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         save_checkpoint(last_path, {**common, "kind": "training", "epoch": epoch, "encoder": encoder,
                                     "metrics": metrics,
                                     "training": {"method": built.state_dict(), "trainer": state.to_dict()}})
-        report = EpochReport(epoch=epoch, epochs=run.epochs, losses=losses, val_map_i2t=i2t, val_map_t2i=t2i,
+        report = EpochReport(epoch=epoch, epochs=state.plan, losses=losses, val_map_i2t=i2t, val_map_t2i=t2i,
                              improved=improved, best_epoch=state.best_epoch, best_score=state.best_score,
                              seconds=seconds, stopping=stopping)
         _log_epoch(report)
@@ -273,6 +285,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         if stopping:
             log.info("early stopping after epoch %d (best epoch %s)", epoch, state.best_epoch)
             break
+        epoch += 1
     return _result(out_dir, run, method, state)
 
 
@@ -282,7 +295,7 @@ def _result(out_dir, run, method, state) -> TrainResult:
                        method=method.method_name, run=run, best_epoch=state.best_epoch,
                        val_map_i2t=best.get("val_map_i2t"), val_map_t2i=best.get("val_map_t2i"),
                        history=tuple(state.history),
-                       stopped_early=state.finished and state.epoch < run.epochs - 1)
+                       stopped_early=state.finished and state.epoch < (state.plan or run.epochs) - 1)
 
 
 def _log_epoch(r: EpochReport) -> None:
