@@ -3,8 +3,12 @@
 The model is open_clip's architecture (``create_model(name, pretrained=None,
 load_weights=False)``, with QuickGELU for OpenAI's weights); no pretrained tag
 is resolved, so neither its download table nor the Hugging Face hub is
-touched.  The file's tensors are then loaded with the key and shape check of
-:mod:`hashx.features.weights_file`.
+touched.  It is created on the ``meta`` device (no time spent on a random
+initialisation that the file replaces) and receives the file's tensors after
+the key and shape check of :mod:`hashx.features.weights_file`; the causal
+attention mask of the text tower, the one tensor a checkpoint does not hold,
+is rebuilt as open_clip builds it (the tests compare every output with
+open_clip's own model and loader).
 """
 
 from __future__ import annotations
@@ -65,6 +69,13 @@ class ClipTextTower(torch.nn.Module):
         return self.clip.encode_text(tokens)
 
 
+def _create(open_clip, spec: BackboneSpec, device: str):
+    """open_clip's architecture for ``spec``, no pretrained tag resolved (so nothing is downloaded)."""
+    with torch.device(device):
+        return open_clip.create_model(spec.arch, pretrained=None, load_weights=False, force_quick_gelu=spec.quick_gelu,
+                                      pretrained_image=False, pretrained_text=False, device=device)
+
+
 def build_open_clip_backbone(spec: BackboneSpec, state: dict, path):
     """open_clip's CLIP model for ``spec`` with the weights ``state``, in eval mode.
 
@@ -90,13 +101,19 @@ def build_open_clip_backbone(spec: BackboneSpec, state: dict, path):
         The state dict does not fit the architecture.
     """
     open_clip = import_open_clip(f"Backbone '{spec.name}'")
-    clip = open_clip.create_model(spec.arch, pretrained=None, load_weights=False, force_quick_gelu=spec.quick_gelu,
-                                  pretrained_image=False, pretrained_text=False, device="cpu")
+    clip = _create(open_clip, spec, "meta")
     expected = {k: v.shape for k, v in clip.state_dict().items()}
-    if "logit_scale" in state and "logit_scale" in expected:  # a 0-d or a 1-element vector, as open_clip allows
-        state = {**state, "logit_scale": state["logit_scale"].reshape(expected["logit_scale"])} \
-            if state["logit_scale"].numel() == 1 else state
+    if "logit_scale" in state and "logit_scale" in expected and state["logit_scale"].numel() == 1:
+        state = {**state, "logit_scale": state["logit_scale"].reshape(expected["logit_scale"])}  # 0-d or (1,)
     check_state_dict(expected, state, path, spec)
-    clip.load_state_dict(state, strict=True)
+    clip.load_state_dict(state, strict=True, assign=True)
+    left = [name for name, t in (*clip.named_parameters(), *clip.named_buffers()) if t.is_meta]
+    if left == ["attn_mask"]:
+        # the one tensor not in the file: CLIP's causal text mask (-inf above the diagonal), rebuilt as open_clip does
+        length = clip.attn_mask.shape[0]
+        clip.attn_mask = torch.full((length, length), float("-inf")).triu_(1)
+    elif left:  # another open_clip layout: build it on the CPU (with its random initialisation) instead
+        clip = _create(open_clip, spec, "cpu")
+        clip.load_state_dict(state, strict=True)
     tokenizer = open_clip.get_tokenizer(spec.arch)
     return clip.eval(), open_clip_preprocessing(_preprocess_cfg(open_clip, spec, clip), spec), tokenizer

@@ -86,7 +86,6 @@ BACKBONES = {
         _torchvision("vgg16", "vgg16", "VGG16_Weights.IMAGENET1K_V1", 4096, _FC7, "vgg16-397923af.pth"),
         _torchvision("vgg19", "vgg19", "VGG19_Weights.IMAGENET1K_V1", 4096, _FC7, "vgg19-dcbb9e9d.pth"),
         _clip("clip-vit-b-32", "ViT-B-32", "timm/vit_base_patch32_clip_224.openai", 512),
-        _clip("clip-vit-b-16", "ViT-B-16", "timm/vit_base_patch16_clip_224.openai", 512),
     )
 }
 
