@@ -65,7 +65,7 @@ def test_backbone_features_equal_the_reference_package(name, tmp_path, no_networ
     assert meta["weights_file"] == path.name and meta["hashx_version"] == __version__
     assert meta["layer"] == spec.layer and meta["versions"]["torch"] == torch.__version__
 
-    texts = ["a dog on the grass", "sky clouds sunset"] if spec.has_text else None
+    texts = ["a dog on the grass", "sky clouds sunset", "", "x " * 200] if spec.has_text else None
     ref_image, ref_text = _reference_features(name, path, images, texts)
     np.testing.assert_allclose(features, ref_image, rtol=1e-4, atol=1e-4 * np.abs(ref_image).max())
 
@@ -76,7 +76,7 @@ def test_backbone_features_equal_the_reference_package(name, tmp_path, no_networ
         np.testing.assert_array_equal(z["image"], features)
     if spec.has_text:
         ours = backbone.encode_texts(texts)
-        assert ours.shape == (2, spec.dim) and ours.dtype == np.float32
+        assert ours.shape == (4, spec.dim) and ours.dtype == np.float32
         np.testing.assert_allclose(ours, ref_text, rtol=1e-4, atol=1e-4 * np.abs(ref_text).max())
         np.testing.assert_array_equal(backbone.encode_texts(texts), ours)
     else:
