@@ -47,7 +47,8 @@ def test_mat_export_reads_back_with_loadmat_as_the_stated_matrix(codes_file, tmp
     # by hand: column j is bit j of the packed row, most significant bit of byte 0 first; +1 for bit 1
     expected = np.array([[1.0 if (row[j // 8] >> (7 - j % 8)) & 1 else -1.0 for j in range(32)] for row in codes])
     assert np.array_equal(B, expected) and np.array_equal(B, unpack_codes(codes, 32))
-    run("codes", "export", path, "--format", "mat", "--values", "01", "--variable", "codes", "--out", tmp_path / "b.mat")
+    run("codes", "export", path, "--format", "mat", "--values", "01", "--variable", "codes",
+        "--out", tmp_path / "b.mat")
     B01 = scipy.io.loadmat(tmp_path / "b.mat")["codes"]
     assert np.array_equal(B01, (expected + 1) / 2)
     # DCMH-style Hamming distance from the +-1 matrix equals the popcount of the XOR

@@ -140,7 +140,8 @@ def test_weights_of_another_architecture_are_a_clear_error(tmp_path):
     state = torch.load(weights_file("resnet50"), weights_only=True)
     state["fc.weight"] = torch.zeros(10, 2048)  # a 10-class head: right keys, wrong shape
     torch.save(state, tmp_path / "r50-10.pth")
-    with pytest.raises(CheckpointError, match=r"shape mismatch\(es\) \(fc.weight: file \(10, 2048\), model \(1000, 2048\)"):
+    with pytest.raises(CheckpointError,
+                       match=r"shape mismatch\(es\) \(fc.weight: file \(10, 2048\), model \(1000, 2048\)"):
         load_backbone("resnet50", tmp_path / "r50-10.pth")
     with pytest.raises(CheckpointError, match="does not fit backbone 'clip-vit-b-32'"):
         load_backbone("clip-vit-b-32", tmp_path / "r50-10.pth")

@@ -123,6 +123,7 @@ def test_clip_text_features_batch_the_text_tower(tmp_path):
     text = read_modality(tmp_path / "c.npz", "text")
     np.testing.assert_allclose(text[0], got[1], rtol=1e-5, atol=1e-5 * np.abs(got).max())  # tags joined by spaces
     assert info.meta["weights_sha256"] == backbone.weights_sha256 and info.meta["tags_joined_with"] == " "
+    assert info.meta["layer"].startswith("text embedding") and info.meta["kind"] == "text-features"
     with pytest.raises(HashxValueError, match="must be a CLIP backbone"):
         clip_text_features(["x"], backbone=loaded_backbone("resnet50"))
 

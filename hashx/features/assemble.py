@@ -117,7 +117,8 @@ def assemble_dataset(out, *, image, text, labels, label_names=None):
                               f"hashx's protocols need at least one label per item (drop those items first).")
     sizes = {"image": features.shape[0], "text": words.shape[0], "labels": label_matrix.shape[0]}
     if len(set(sizes.values())) != 1:
-        raise DataFormatError(f"The inputs have different numbers of rows ({', '.join(f'{k} {v}' for k, v in sizes.items())}); "
+        counts = ", ".join(f"{k} {v}" for k, v in sizes.items())
+        raise DataFormatError(f"The inputs have different numbers of rows ({counts}); "
                               f"row i of every input must be item i.")
     dataset = CrossModalDataset(image=features, text=words, labels=label_matrix, name=out.stem,
                                 notes=f"Assembled from {Path(image).name}, {Path(text).name}, {Path(labels).name}.")

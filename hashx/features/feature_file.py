@@ -70,7 +70,8 @@ def _write_stream(zf: zipfile.ZipFile, name: str, stream: ArrayStream) -> None:
         for block in stream.blocks:
             block = np.ascontiguousarray(block, dtype=dtype)
             if block.shape[1:] != header["shape"][1:]:
-                raise ValueError(f"ArrayStream '{name}': a block of shape {block.shape} does not fit {header['shape']}.")
+                raise ValueError(f"ArrayStream '{name}': a block of shape {block.shape} does not fit "
+                                 f"{header['shape']}.")
             f.write(block.tobytes())
             written += block.shape[0]
     if written != rows:

@@ -1,9 +1,10 @@
 """Tag lists and tag vocabularies: the raw text of MIRFlickr and NUS-WIDE, and its columns.
 
 The field's tag features are a bag-of-words over a fixed vocabulary: DCMH's
-MIRFlickr-25K matrix has 1,386 columns (the tags used by at least 20 images,
-by its authors' description) and NUS-WIDE's has 1,000 (its release's
-``TagList1k.txt``, the most frequent tags).  hashx reads the tag lists you
+MIRFlickr-25K matrix has 1,386 columns (commonly described as the tags used by
+at least 20 images; whether that rule reproduces DCMH's columns exactly is
+unverified) and NUS-WIDE's has 1,000 (its release's ``TagList1k.txt``, the
+most frequent tags).  hashx reads the tag lists you
 have and either reads the vocabulary from a file (one tag per line, in column
 order; e.g. a published ``TagList.txt``) or builds it from the lists by
 document frequency (:func:`build_vocabulary`).

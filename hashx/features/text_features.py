@@ -110,7 +110,10 @@ def clip_text_features(texts, *, backbone, weights=None, batch_size: int = 256, 
         out[a:b] = backbone.encode_texts(texts[a:b])
         if progress is not None:
             progress(b, len(texts))
-    return out, backbone.metadata()
+    meta = backbone.metadata()
+    meta["layer"] = "text embedding: the text tower's output at the end-of-text token after its projection " \
+                    "(not L2-normalised)"
+    return out, meta
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ architecture, and its SHA-256 goes into every feature file.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from pathlib import Path
 
 from ..exceptions import CheckpointError
@@ -70,7 +71,9 @@ def _load(path: Path, spec: BackboneSpec):
             raise CheckpointError(f"Weights file '{path}' is not a readable .safetensors file (truncated or "
                                   f"corrupted?): {exc}. {spec.fetch_hint()}.") from None
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's own note on a TorchScript file, which is refused below
+            warnings.filterwarnings("ignore", message=".*looks like a TorchScript archive")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         text = " ".join(str(exc).split())
         if "TorchScript" in text:

@@ -11,6 +11,8 @@ from .._output import echo_table, progress_bar, quiet_option
 __all__ = ["register_feature_commands"]
 
 _HELP = {"help_option_names": ["-h", "--help"]}
+#: hashx.features.text_features.TEXT_METHODS (a test checks they agree; kept here so --help stays light)
+TEXT_METHODS = ("bow", "tfidf", "clip")
 _CLIP = [n for n, s in BACKBONES.items() if s.has_text]
 
 
@@ -43,7 +45,7 @@ def features(images, backbone, weights, out, batch_size, chunk_size, device, res
 
     \b
     Example:
-      hashx data features --images mirflickr/ --backbone vgg19 --weights ~/weights/vgg19-dcbb9e9d.pth --out mir-vgg19.npz
+      hashx data features --images mirflickr/ --backbone vgg19 --weights ~/weights/ --out mir-vgg19.npz
       hashx data features --images list.txt --backbone clip-vit-b-32 --weights ~/weights/ --out clip.npz
     """
     from hashx.features import extract_image_features
@@ -54,8 +56,9 @@ def features(images, backbone, weights, out, batch_size, chunk_size, device, res
                                       progress=_bar_callback(bar))
     if not quiet:
         resumed = f", {info.resumed_rows} resumed" if info.resumed_rows else ""
-        click.echo(f"wrote {info.path}: {info.count} x {info.dim} {backbone} features ({info.meta['layer'].split(':')[0]}"
-                   f"{resumed}); weights sha256 {info.meta['weights_sha256'][:16]}...", err=True)
+        layer = info.meta["layer"].split(":")[0]
+        click.echo(f"wrote {info.path}: {info.count} x {info.dim} {backbone} features ({layer}{resumed}); "
+                   f"weights sha256 {info.meta['weights_sha256'][:16]}...", err=True)
 
 
 @click.command("text-features", context_settings=_HELP)
@@ -63,12 +66,12 @@ def features(images, backbone, weights, out, batch_size, chunk_size, device, res
               help="Tag lists: a folder with one .txt per item (one tag per line) or a file with one item per line.")
 @click.option("--sentences", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Sentences or captions, one item per line (tfidf or clip).")
-@click.option("--method", required=True, type=click.Choice(["bow", "tfidf", "clip"]),
+@click.option("--method", required=True, type=click.Choice(TEXT_METHODS),
               help="bow: 0/1 bag-of-words; tfidf: scikit-learn TF-IDF; clip: CLIP text embeddings.")
 @click.option("--vocab", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Vocabulary file, one tag per line in column order (default: built from the tags).")
 @click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Built vocabulary: tags used by at least this many items (DCMH's MIRFlickr rule: 20).")
+              help="Built vocabulary: tags used by at least this many items (MIRFlickr's usual rule: 20).")
 @click.option("--max-tags", type=click.IntRange(min=1), default=None,
               help="Built vocabulary: at most this many tags, the most frequent (NUS-WIDE: 1000).")
 @click.option("--backbone", type=click.Choice(_CLIP), default=_CLIP[0], show_default=True,
