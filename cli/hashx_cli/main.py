@@ -31,6 +31,7 @@ COMMANDS = {
     "eval": ("evaluate", "Evaluate query codes against database codes (MAP, P@k, PR)."),
     "bench": ("bench", "Train and evaluate methods x bits x seeds; write the paper-style table."),
     "data": ("data", "Inspect datasets, write, verify and export protocol splits."),
+    "codes": ("codes", "Inspect code files; export to and import from faiss, .npy and MATLAB .mat."),
 }
 
 EXIT_CODES = """\b
