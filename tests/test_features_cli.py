@@ -67,16 +67,6 @@ def test_new_commands_have_help_with_an_example(path):
     assert "Example:" in out and "hashx" in out.split("Example:", 1)[1]
 
 
-def test_cli_choices_agree_with_the_library():
-    from hashx.features import list_backbones
-    from hashx.features.text_features import TEXT_METHODS
-    from hashx_cli.commands import data_features
-
-    assert data_features.TEXT_METHODS == TEXT_METHODS
-    params = {p.name: p for p in data_features.features.params}
-    assert list(params["backbone"].type.choices) == list_backbones()
-
-
 def test_backbones_lists_the_files_to_fetch():
     out = run("data", "backbones")
     assert "resnet50-0676ba61.pth" in out and "vgg19-dcbb9e9d.pth" in out and "open_clip_model.safetensors" in out

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..exceptions import HashxValueError
+from .._registry import Registry
 
-__all__ = ["BackboneSpec", "BACKBONES", "get_backbone", "list_backbones"]
+__all__ = ["BackboneSpec", "BACKBONES", "get_backbone", "list_backbones", "list_text_backbones"]
 
 
 @dataclass(frozen=True)
@@ -77,22 +77,27 @@ def _clip(name, arch, hub, dim):
 
 _FC7 = "fc7: the second 4096-d fully connected layer after its ReLU (eval mode: no dropout)"
 
-#: name -> BackboneSpec, in the order ``list_backbones`` returns.
-BACKBONES = {
-    spec.name: spec for spec in (
+#: Backbones by name (:class:`BackboneSpec`), in the order ``list_backbones`` returns.
+BACKBONES = Registry("backbone")
+for _spec in (
         _torchvision("resnet50", "resnet50", "ResNet50_Weights.IMAGENET1K_V1", 2048,
                      "pool: global average pool of the last residual stage (2048-d, before fc)",
                      "resnet50-0676ba61.pth"),
         _torchvision("vgg16", "vgg16", "VGG16_Weights.IMAGENET1K_V1", 4096, _FC7, "vgg16-397923af.pth"),
         _torchvision("vgg19", "vgg19", "VGG19_Weights.IMAGENET1K_V1", 4096, _FC7, "vgg19-dcbb9e9d.pth"),
         _clip("clip-vit-b-32", "ViT-B-32", "timm/vit_base_patch32_clip_224.openai", 512),
-    )
-}
+):
+    BACKBONES.register(_spec.name, _spec)
 
 
-def list_backbones() -> list[str]:
-    """Names of the registered backbones."""
-    return list(BACKBONES)
+def list_backbones(*, text: bool = False) -> list[str]:
+    """Names of the registered backbones (with ``text=True``: those with a text tower)."""
+    return [name for name, spec in BACKBONES.items() if spec.has_text or not text]
+
+
+def list_text_backbones() -> list[str]:
+    """Names of the registered backbones that embed text (CLIP)."""
+    return list_backbones(text=True)
 
 
 def get_backbone(name: str) -> BackboneSpec:
@@ -103,7 +108,4 @@ def get_backbone(name: str) -> BackboneSpec:
     HashxValueError
         Unknown name (the message lists the registered ones).
     """
-    if name not in BACKBONES:
-        raise HashxValueError(f"The 'backbone' parameter must be one of {', '.join(BACKBONES)}. "
-                              f"Got {name!r} instead.")
-    return BACKBONES[name]
+    return BACKBONES.get(name, parameter="backbone", caller="get_backbone")

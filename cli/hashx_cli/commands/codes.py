@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
+from .._choices import RegistryChoice
 from .._output import echo_json, echo_table, json_option
 
 __all__ = ["command"]
 
 _HELP = {"help_option_names": ["-h", "--help"]}
-_FORMAT = click.Choice(["faiss", "npy", "mat"])
+_FORMAT = RegistryChoice("hashx.code_formats:CODE_FORMATS")
 
 
 @click.group("codes", context_settings=_HELP)
@@ -49,7 +50,7 @@ def info(path, as_json):
 @click.option("--format", "fmt", type=_FORMAT, default=None,
               help="faiss (IndexBinaryFlat file), npy (packed uint8 n x nbits/8) or mat (n x nbits matrix). "
                    "Default: from the suffix of --out (.faiss/.index, .npy, .mat).")
-@click.option("--values", type=click.Choice(["pm1", "01"]), default="pm1", show_default=True,
+@click.option("--values", type=RegistryChoice("hashx.code_formats:MAT_VALUES"), default="pm1", show_default=True,
               help="mat: +1/-1 entries (DCMH-style scripts: dist = 0.5*(nbits - B1*B2')) or 0/1.")
 @click.option("--variable", default="B", show_default=True, help="mat: the variable name.")
 def export(path, out, fmt, values, variable):

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import click
 
-from hashx.features.registry import BACKBONES, list_backbones
-
+from .._choices import RegistryChoice
 from .._output import echo_table, progress_bar, quiet_option
 
 __all__ = ["register_feature_commands"]
 
 _HELP = {"help_option_names": ["-h", "--help"]}
-#: hashx.features.text_features.TEXT_METHODS (a test checks they agree; kept here so --help stays light)
-TEXT_METHODS = ("bow", "tfidf", "clip")
-_CLIP = [n for n, s in BACKBONES.items() if s.has_text]
 
 
 def _bar_callback(bar):
@@ -26,7 +22,8 @@ def _bar_callback(bar):
 @click.command("features", context_settings=_HELP)
 @click.option("--images", required=True, type=click.Path(exists=True),
               help="Folder of images (searched recursively, natural order) or a text file listing one path per line.")
-@click.option("--backbone", required=True, type=click.Choice(list_backbones()), help="Pretrained backbone.")
+@click.option("--backbone", required=True, type=RegistryChoice("hashx.features.registry:list_backbones"),
+              help="Pretrained backbone.")
 @click.option("--weights", required=True, type=click.Path(),
               help="The backbone's published weights file (or the folder holding it); never downloaded.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Feature file to write (.npz).")
@@ -66,7 +63,7 @@ def features(images, backbone, weights, out, batch_size, chunk_size, device, res
               help="Tag lists: a folder with one .txt per item (one tag per line) or a file with one item per line.")
 @click.option("--sentences", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Sentences or captions, one item per line (tfidf or clip).")
-@click.option("--method", required=True, type=click.Choice(TEXT_METHODS),
+@click.option("--method", required=True, type=RegistryChoice("hashx.features.text_features:TEXT_METHODS"),
               help="bow: 0/1 bag-of-words; tfidf: scikit-learn TF-IDF; clip: CLIP text embeddings.")
 @click.option("--vocab", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Vocabulary file, one tag per line in column order (default: built from the tags).")
@@ -74,7 +71,7 @@ def features(images, backbone, weights, out, batch_size, chunk_size, device, res
               help="Built vocabulary: tags used by at least this many items (MIRFlickr's usual rule: 20).")
 @click.option("--max-tags", type=click.IntRange(min=1), default=None,
               help="Built vocabulary: at most this many tags, the most frequent (NUS-WIDE: 1000).")
-@click.option("--backbone", type=click.Choice(_CLIP), default=_CLIP[0], show_default=True,
+@click.option("--backbone", type=RegistryChoice("hashx.features.registry:list_text_backbones"), default="clip-vit-b-32", show_default=True,
               help="clip: the CLIP backbone.")
 @click.option("--weights", type=click.Path(), default=None, help="clip: the backbone's local weights file.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True)
@@ -138,9 +135,11 @@ def backbones():
     Example:
       hashx data backbones
     """
+    from hashx.features.registry import BACKBONES
+
     echo_table(["backbone", "dim", "layer", "weights file", "from"],
                [[s.name, s.dim, s.layer.split(":")[0], " or ".join(s.weights_files), s.source]
-                for s in BACKBONES.values()])
+                for _, s in BACKBONES.items()])
 
 
 def register_feature_commands(group: click.Group) -> None:
