@@ -176,6 +176,7 @@ def test_wgan_gp_critic_loss_by_hand_with_a_linear_critic():
     wgan = create_alignment("wgan_gp", **_kwargs(gp_weight=2.0, modalities=("image",)))
     w = torch.tensor([3.0, 4.0] + [0.0] * 14)  # ||w|| = 5: the penalty is (5 - 1)^2 = 16 at every point
     wgan.nets["image"] = _LinearCritic(w.clone())
+    wgan.forward = dict(wgan.nets.items())
     wgan.optimizer = torch.optim.SGD(wgan.nets.parameters(), lr=0.0)
     b = _batch(7)
     expected = float((b.features @ w).mean() - (b.anchors @ w).mean() + 2.0 * 16.0)

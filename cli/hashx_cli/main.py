@@ -55,6 +55,11 @@ class LazyGroup(click.Group):
         module = importlib.import_module(f"hashx_cli.commands.{COMMANDS[name][0]}")
         return module.command
 
+    def parse_args(self, ctx, args):
+        # What the user gave the command (sub-command first), for --nproc to hand to its workers.
+        ctx.meta["hashx.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         # The single place where library errors become "Error: ..." + exit 1.
         try:

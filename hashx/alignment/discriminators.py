@@ -66,6 +66,7 @@ class Discriminators:
         self.optimizer = adam(self.nets.parameters(), lr=self.lr,
                               weight_decay=check_float(weight_decay, "weight_decay", caller=caller))
         self.draws = 0
+        self.forward = dict(self.nets.items())
 
     def model_kwargs(self, feature_dim: int) -> dict:
         """Constructor arguments of each discriminator."""
@@ -90,7 +91,11 @@ class Discriminators:
 
     def score(self, modality: str, x: torch.Tensor, labels, *, progress: float) -> torch.Tensor:
         """The modality's discriminator on (noisy) ``x``: logits of shape (b,)."""
-        return self.nets[modality](self.noisy(x, progress))
+        return self.forward[modality](self.noisy(x, progress))
+
+    def distribute(self, dist) -> None:
+        """Wrap the discriminators for data-parallel training (:mod:`hashx.train.distributed`)."""
+        self.forward = {m: dist.wrap(net) for m, net in self.nets.items()}
 
     def modules(self) -> dict:
         """``{"discriminator_<modality>": nn.Module}``."""

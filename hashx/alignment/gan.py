@@ -35,7 +35,7 @@ class GANAlignment(Discriminators):
     def _generator_input(self, features: torch.Tensor) -> torch.Tensor:
         return features
 
-    def discriminator_step(self, batches: dict, *, progress: float = 0.0) -> float:
+    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0) -> float:
         """One Adam step of the discriminators.
 
         Parameters
@@ -44,6 +44,9 @@ class GANAlignment(Discriminators):
             Per modality, stored (detached) features and anchors of the same items.
         progress : float in [0, 1]
             Fraction of training done (anneals the instance noise).
+        weight : float, default=1.0
+            Multiplies the loss before the step (a data-parallel rank's
+            share of the global batch, :meth:`hashx.train.Distribution.shard`).
 
         Returns
         -------
@@ -55,7 +58,7 @@ class GANAlignment(Discriminators):
                   for m, b in batches.items()]
         loss = sum(losses) * (1.0 / len(losses))
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss * weight).backward()
         self.optimizer.step()
         return float(loss.detach())
 

@@ -38,4 +38,4 @@ class ProjectionGANAlignment(GANAlignment):
     def score(self, modality: str, x: torch.Tensor, labels, *, progress: float) -> torch.Tensor:
         if labels is None:
             raise HashxValueError("ProjectionGANAlignment needs the items' labels in every AlignmentBatch.")
-        return self.nets[modality](self.noisy(x, progress), labels)
+        return self.forward[modality](self.noisy(x, progress), labels)

@@ -50,7 +50,7 @@ class WGANGPAlignment(Discriminators):
         (grad,) = torch.autograd.grad(score.sum(), x_hat, create_graph=True)
         return ((grad.norm(dim=1) - 1.0) ** 2).mean()
 
-    def discriminator_step(self, batches: dict, *, progress: float = 0.0) -> float:
+    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0) -> float:
         """One Adam step of the critics on stored features and anchors (see the class docstring)."""
         losses = []
         for m, b in batches.items():
@@ -59,7 +59,7 @@ class WGANGPAlignment(Discriminators):
             losses.append(wasserstein + self.gp_weight * self._penalty(m, b.features, b.anchors, b.labels, progress))
         loss = sum(losses) * (1.0 / len(losses))
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss * weight).backward()
         self.optimizer.step()
         return float(loss.detach())
 

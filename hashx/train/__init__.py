@@ -27,6 +27,7 @@ from .checkpoint import load_checkpoint as load_checkpoint
 from .checkpoint import save_checkpoint as save_checkpoint
 from .device import resolve_device as resolve_device
 from .dims import DataDims as DataDims
+from .distributed import Distribution as Distribution
 from .encode_file import EncodedFile as EncodedFile
 from .encode_file import encode_file as encode_file
 from .encoder import Encoder as Encoder
@@ -61,6 +62,7 @@ __all__ = [
     "Method",
     "MethodSettings",
     "DataDims",
+    "Distribution",
     "FitData",
     "Encoder",
     "EpochReport",

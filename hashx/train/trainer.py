@@ -21,6 +21,7 @@ from ..exceptions import CheckpointError, HashxTypeError, HashxValueError
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import resolve_device
 from .dims import DataDims
+from .distributed import SINGLE_PROCESS, Distribution
 from .encoder import Encoder
 from .fit_data import FitData
 from .learned_codes import learned_payload
@@ -150,7 +151,8 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 
 def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSettings, run: RunConfig | None = None,
-          device="cpu", resume: bool = False, progress: Callable[[EpochReport], None] | None = None) -> TrainResult:
+          device="cpu", resume: bool = False, progress: Callable[[EpochReport], None] | None = None,
+          distribution: Distribution | None = None) -> TrainResult:
     """Train a model, checkpointing every epoch and selecting it on the validation split.
 
     After every epoch the full training state is written to
@@ -186,6 +188,11 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
     progress : callable, optional
         Called with an :class:`EpochReport` after each epoch, once its
         checkpoints are on disk (the CLI draws its progress bar from it).
+    distribution : Distribution, optional
+        This process's rank in a data-parallel run (:mod:`hashx.train.distributed`;
+        ``Distribution.from_env()`` under torchrun); None trains in one process.
+        Rank 0 alone validates and writes the checkpoints; every rank returns
+        the same result.
 
     Returns
     -------
@@ -201,6 +208,10 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         ``resume`` with a checkpoint of another config, split or dataset.
     """
     run = _check_inputs(dataset, split, method, run, "train")
+    dist = SINGLE_PROCESS if distribution is None else distribution
+    if dist.active and not method.method_class.supports_distribution:
+        raise HashxValueError(f"Method {method.method_name!r} does not support distributed training (its class "
+                              f"sets supports_distribution = False); train it in one process.")
     adaptive = run.adaptive
     run = run.resolved(n_fit=int(split.fit.size))
     dev = resolve_device(device, caller="train")
@@ -213,7 +224,8 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
     if not resume and (last_path.exists() or best_path.exists()):
         raise HashxValueError(f"The 'out_dir' parameter of train points to {str(out_dir)!r}, which already holds "
                               f"a run; resume it (resume=True, hashx train --resume) or choose another directory.")
-    removed = remove_stale_temporaries(out_dir, (LAST_CHECKPOINT, BEST_MODEL))
+    dist.barrier()  # every rank has looked at out_dir before rank 0 changes it
+    removed = remove_stale_temporaries(out_dir, (LAST_CHECKPOINT, BEST_MODEL)) if dist.is_main else []
     if removed:
         log.info("removed %d temporary file(s) an interrupted run left in %s", len(removed), out_dir)
     state = _TrainerState()
@@ -233,6 +245,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         log.info("resuming %s from epoch %d", out_dir, state.epoch + 1)
     else:
         built.setup(data)
+    built.distribute(dist)
     has_val = split.val.size > 0
     validate = _Validator(dataset, split, run, data.dims, dev) if has_val else None
     if not has_val:
@@ -248,7 +261,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         i2t = t2i = None
         improved = stopping = False
         if has_val and (epoch % run.val_every == run.val_every - 1 or last_epoch):
-            i2t, t2i = validate(built)
+            i2t, t2i = dist.broadcast(validate(built) if dist.is_main else None)
             score = 0.5 * (i2t + t2i)
             if state.best_score is None or score > state.best_score:
                 state.best_score, state.best_epoch, state.evals_since_best = score, epoch, 0
@@ -270,12 +283,14 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         state.finished = last_epoch or stopping
         state.history.append({"epoch": epoch, "losses": {k: float(v) for k, v in losses.items()},
                               "val_map_i2t": i2t, "val_map_t2i": t2i, "seconds": seconds})
-        if improved:
+        if improved and dist.is_main:
             save_checkpoint(best_path, {**common, "kind": "model", "epoch": epoch, "encoder": encoder,
                                         "metrics": metrics, **learned_payload(built, split.fit, run.nbits)})
-        save_checkpoint(last_path, {**common, "kind": "training", "epoch": epoch, "encoder": encoder,
-                                    "metrics": metrics,
-                                    "training": {"method": built.state_dict(), "trainer": state.to_dict()}})
+        if dist.is_main:
+            save_checkpoint(last_path, {**common, "kind": "training", "epoch": epoch, "encoder": encoder,
+                                        "metrics": metrics,
+                                        "training": {"method": built.state_dict(), "trainer": state.to_dict()}})
+        dist.barrier()  # the checkpoints of this epoch are on disk for every rank
         report = EpochReport(epoch=epoch, epochs=state.plan, losses=losses, val_map_i2t=i2t, val_map_t2i=t2i,
                              improved=improved, best_epoch=state.best_epoch, best_score=state.best_score,
                              seconds=seconds, stopping=stopping)
