@@ -19,13 +19,13 @@ class Killed(Exception):
 
 
 def test_auto_epochs_and_patience_follow_the_training_set_size():
-    assert auto_epochs(1956, 128, 300) == 188  # 16 steps an epoch, about 3,000 steps
-    assert auto_epochs(9000, 128, 300) == 43
-    assert auto_epochs(200_000, 128, 300) == 30  # at least 30
+    assert auto_epochs(1956, 128, 300) == 125  # 16 steps an epoch, about 2,000 steps
+    assert auto_epochs(1226, 128, 300) == 200
+    assert auto_epochs(9000, 128, 300) == 30 and auto_epochs(200_000, 128, 300) == 30  # at least 30
     assert auto_epochs(52, 16, 300) == 300 and auto_epochs(52, 16, 12) == 12  # the cap
-    assert auto_patience(188, 1) == 47 and auto_patience(30, 1) == 10 and auto_patience(188, 4) == 11
+    assert auto_patience(125, 1) == 31 and auto_patience(30, 1) == 10 and auto_patience(188, 4) == 11
     run = RunConfig(epochs="auto", patience="auto").resolved(n_fit=1956)
-    assert (run.epochs, run.patience) == (188, 47) and not run.adaptive
+    assert (run.epochs, run.patience) == (125, 31) and not run.adaptive
     assert RunConfig(epochs=7, patience=None).resolved(n_fit=10) == RunConfig(epochs=7, patience=None)
     with pytest.raises(HashxValueError, match="'max_epochs'"):
         RunConfig(max_epochs=0)
