@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 
-from .._atomic import atomic_write
+from .._atomic import atomic_write, remove_stale_temporaries
 from .._validation import check_choice, check_int
 from ..codefile import save_codes
 from ..exceptions import DataFormatError, HashxValueError
@@ -174,6 +174,12 @@ def run_benchmark(dataset, split, *, protocol: str, methods, bits, seeds: int = 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path = out_dir / RESULTS_FILE
+    if distribution is None or distribution.is_main:  # what a killed earlier bench left behind
+        remove_stale_temporaries(out_dir, [RESULTS_FILE])
+        for run_dir in (out_dir / "runs").glob("*"):
+            remove_stale_temporaries(run_dir, [FINISHED_FILE])
+            remove_stale_temporaries(run_dir / "codes", [f"{p}-{m}.hxc" for p in ("query", "retrieval")
+                                                         for m in ("image", "text")])
     records = read_records(results_path)
     done = {(r["method"], r["bits"], r["seed"], r.get("db_codes", "features")) for r in records
             if r.get("protocol") == protocol}

@@ -22,6 +22,7 @@ lr_factor, set_learning_rates, seeded_batches, adam
     order exact resume relies on, optimiser construction.
 """
 
+from .._torch_threads import pin_torch_threads
 from .batches import seeded_batches as seeded_batches
 from .checkpoint import load_checkpoint as load_checkpoint
 from .checkpoint import save_checkpoint as save_checkpoint
@@ -91,3 +92,5 @@ __all__ = [
     "LAST_CHECKPOINT",
     "BEST_MODEL",
 ]
+
+pin_torch_threads()  # torch is loaded now; pin it before any numba kernel can move it (hashx._torch_threads)

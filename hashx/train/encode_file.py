@@ -67,6 +67,7 @@ def encode_file(encoder, input_path, modality: str, out_path, *, variable: str |
     EncodedFile
         On every rank (rank 0 alone writes the file).
     """
+    from .._atomic import remove_stale_temporaries
     from ..codefile import save_codes
     from ..data import read_modality
     from .encoder import MODALITIES, Encoder
@@ -79,6 +80,9 @@ def encode_file(encoder, input_path, modality: str, out_path, *, variable: str |
     block_rows = check_int(block_rows, "block_rows", caller="encode_file", min_value=1)
     rows = read_modality(input_path, modality, variable=variable)
     n = int(rows.shape[0])
+    out_path = Path(out_path)
+    if distribution is None or distribution.is_main:  # what a killed earlier encode of this file left behind
+        remove_stale_temporaries(out_path.parent if str(out_path.parent) else Path("."), [out_path.name])
     block_rows = max(batch_size, block_rows // batch_size * batch_size)  # blocks end on batch boundaries
     first, last = 0, n
     if distribution is not None and distribution.active:
