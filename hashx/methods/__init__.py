@@ -3,6 +3,8 @@
 Registered names
 ----------------
 ``ssah``  :class:`SSAH` (:class:`SSAHSettings`), Self-Supervised Adversarial Hashing.
+``dcmh``  :class:`DCMH` (:class:`DCMHSettings`), Deep Cross-Modal Hashing.
+``csq``   :class:`CSQ` (:class:`CSQSettings`), Central Similarity Quantisation on both modalities.
 
 Adding a method: a :class:`~hashx.train.MethodSettings` subclass for its
 hyperparameters, a :class:`~hashx.train.Method` subclass naming it in
@@ -22,6 +24,10 @@ from .registry import make_settings as make_settings
 from .registry import register_method as register_method
 from .ssah import SSAH as SSAH
 from .ssah_settings import SSAHSettings as SSAHSettings
+from .dcmh import DCMH as DCMH
+from .dcmh_settings import DCMHSettings as DCMHSettings
+from .csq import CSQ as CSQ
+from .csq_settings import CSQSettings as CSQSettings
 
 __all__ = [
     "Method",
@@ -35,4 +41,8 @@ __all__ = [
     "split_overrides",
     "SSAH",
     "SSAHSettings",
+    "DCMH",
+    "DCMHSettings",
+    "CSQ",
+    "CSQSettings",
 ]
