@@ -9,6 +9,8 @@ from .adversarial import discriminator_loss as discriminator_loss
 from .adversarial import domain_loss as domain_loss
 from .adversarial import generator_loss as generator_loss
 from .adversarial import grad_reverse as grad_reverse
+from .contrastive import POSITIVE_SETS as POSITIVE_SETS
+from .contrastive import SymmetricInfoNCELoss as SymmetricInfoNCELoss
 from .label import LABEL_LOSSES as LABEL_LOSSES
 from .label import LabelBCELoss as LabelBCELoss
 from .label import LabelMSELoss as LabelMSELoss
@@ -35,4 +37,6 @@ __all__ = [
     "domain_loss",
     "discriminator_loss",
     "generator_loss",
+    "SymmetricInfoNCELoss",
+    "POSITIVE_SETS",
 ]
