@@ -11,6 +11,8 @@ TINY_SETTINGS = {
     "ssah": {"hidden_dim": 32, "feature_dim": 16, "lr_discriminator": 1e-3},
     "dcmh": {"hidden_dim": 32, "feature_dim": 16},
     "csq": {"hidden_dim": 32, "feature_dim": 16},
+    "two-tower": {"hidden_dim": 32, "feature_dim": 16},
+    "ucal": {"hidden_dim": 32, "feature_dim": 16, "grl_ramp_samples": 100},
 }
 
 #: run settings shared by the contract tests

@@ -15,6 +15,8 @@ from .hash_centers import HASH_CENTER_KINDS as HASH_CENTER_KINDS
 from .hash_centers import hash_centers as hash_centers
 from .hash_centers import item_centers as item_centers
 from .hash_centers import tie_breaker as tie_breaker
+from .contrastive import POSITIVE_SETS as POSITIVE_SETS
+from .contrastive import SymmetricInfoNCELoss as SymmetricInfoNCELoss
 from .label import LABEL_LOSSES as LABEL_LOSSES
 from .label import LabelBCELoss as LabelBCELoss
 from .label import LabelMSELoss as LabelMSELoss
@@ -49,4 +51,6 @@ __all__ = [
     "hash_centers",
     "item_centers",
     "tie_breaker",
+    "SymmetricInfoNCELoss",
+    "POSITIVE_SETS",
 ]
