@@ -97,7 +97,7 @@ def test_registry_agrees_with_the_packages(name):
 
 
 def test_unknown_backbone_lists_the_valid_names():
-    with pytest.raises(HashxValueError, match="resnet50, vgg16, vgg19, clip-vit-b-32"):
+    with pytest.raises(HashxValueError, match="'resnet50', 'vgg16', 'vgg19', 'clip-vit-b-32'.*did you mean 'resnet50'"):
         get_backbone("resnet18")
 
 
