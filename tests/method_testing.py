@@ -9,6 +9,8 @@ from __future__ import annotations
 #: method name -> settings of a tiny network that trains in a second on ``ssah_testing.tiny_dataset``
 TINY_SETTINGS = {
     "ssah": {"hidden_dim": 32, "feature_dim": 16, "lr_discriminator": 1e-3},
+    "dscmr": {"hidden_dim": 32, "feature_dim": 16},
+    "acmr": {"hidden_dim": 32, "feature_dim": 16},
 }
 
 #: run settings shared by the contract tests

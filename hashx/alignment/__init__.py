@@ -4,13 +4,15 @@ Any method can use them (SSAH aligns image/text features with its label
 network's features; others align the modalities with each other).  Each is
 registered by name:
 
-==================  ==============================================================
-``gan``             alternating discriminator / generator updates (SSAH's module)
-``gan_detached``    SSAH's official code: the discriminators see detached features
-``grl``             a gradient-reversal layer, weight lambda on a schedule
-                    (``constant``, ``dann`` or ``samples``: :func:`grl_weight`)
-``none``            no adversarial module (the ablation)
-==================  ==============================================================
+=========================  ==============================================================
+``gan``                    alternating discriminator / generator updates (SSAH's module)
+``gan_detached``           SSAH's official code: the discriminators see detached features
+``grl``                    a gradient-reversal layer, weight lambda on a schedule
+                           (``constant``, ``dann`` or ``samples``: :func:`grl_weight`)
+``modality_classifier``    one classifier tells the modalities apart in a common space,
+                           both modalities behind a gradient-reversal layer (ACMR)
+``none``                   no adversarial module (the ablation)
+=========================  ==============================================================
 
 A component offers ``discriminator_stage`` (whether the method should run
 :meth:`discriminator_step` in a stage of its own), ``generator_terms`` (loss
@@ -25,6 +27,7 @@ from .grl import GRLAlignment as GRLAlignment
 from .grl_schedule import GRL_SCHEDULES as GRL_SCHEDULES
 from .grl_schedule import dann_curve as dann_curve
 from .grl_schedule import grl_weight as grl_weight
+from .modality_classifier import ModalityClassifierAlignment as ModalityClassifierAlignment
 from .none import NoAlignment as NoAlignment
 from .registry import ALIGNMENTS as ALIGNMENTS
 from .registry import create_alignment as create_alignment
@@ -40,6 +43,7 @@ __all__ = [
     "GANAlignment",
     "DetachedGANAlignment",
     "GRLAlignment",
+    "ModalityClassifierAlignment",
     "NoAlignment",
     "GRL_SCHEDULES",
     "grl_weight",

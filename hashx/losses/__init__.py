@@ -9,9 +9,13 @@ from .adversarial import discriminator_loss as discriminator_loss
 from .adversarial import domain_loss as domain_loss
 from .adversarial import generator_loss as generator_loss
 from .adversarial import grad_reverse as grad_reverse
+from .common_space import CommonSpaceDiscriminationLoss as CommonSpaceDiscriminationLoss
+from .common_space import LabelSpaceLoss as LabelSpaceLoss
+from .common_space import ModalityInvarianceLoss as ModalityInvarianceLoss
 from .label import LABEL_LOSSES as LABEL_LOSSES
 from .label import LabelBCELoss as LabelBCELoss
 from .label import LabelMSELoss as LabelMSELoss
+from .label_softmax import LabelSoftmaxLoss as LabelSoftmaxLoss
 from .pairwise import PAIRWISE_LOSSES as PAIRWISE_LOSSES
 from .pairwise import PairwiseLikelihoodLoss as PairwiseLikelihoodLoss
 from .pairwise import SquaredPairwiseLikelihoodLoss as SquaredPairwiseLikelihoodLoss
@@ -19,6 +23,9 @@ from .pairwise import label_similarity as label_similarity
 from .quantization import QUANTIZERS as QUANTIZERS
 from .quantization import SelfSignQuantization as SelfSignQuantization
 from .quantization import SharedCodeQuantization as SharedCodeQuantization
+from .regularization import frobenius_penalty as frobenius_penalty
+from .triplet import TRIPLET_NEGATIVES as TRIPLET_NEGATIVES
+from .triplet import TripletLoss as TripletLoss
 
 __all__ = [
     "label_similarity",
@@ -30,9 +37,16 @@ __all__ = [
     "QUANTIZERS",
     "LabelMSELoss",
     "LabelBCELoss",
+    "LabelSoftmaxLoss",
     "LABEL_LOSSES",
     "grad_reverse",
     "domain_loss",
     "discriminator_loss",
     "generator_loss",
+    "LabelSpaceLoss",
+    "CommonSpaceDiscriminationLoss",
+    "ModalityInvarianceLoss",
+    "TripletLoss",
+    "TRIPLET_NEGATIVES",
+    "frobenius_penalty",
 ]

@@ -2,7 +2,9 @@
 
 Registered names
 ----------------
-``ssah``  :class:`SSAH` (:class:`SSAHSettings`), Self-Supervised Adversarial Hashing.
+``ssah``   :class:`SSAH` (:class:`SSAHSettings`), Self-Supervised Adversarial Hashing.
+``dscmr``  :class:`DSCMR` (:class:`DSCMRSettings`), Deep Supervised Cross-Modal Retrieval, hashed.
+``acmr``   :class:`ACMR` (:class:`ACMRSettings`), Adversarial Cross-Modal Retrieval, hashed.
 
 Adding a method: a :class:`~hashx.train.MethodSettings` subclass for its
 hyperparameters, a :class:`~hashx.train.Method` subclass naming it in
@@ -22,6 +24,10 @@ from .registry import make_settings as make_settings
 from .registry import register_method as register_method
 from .ssah import SSAH as SSAH
 from .ssah_settings import SSAHSettings as SSAHSettings
+from .dscmr import DSCMR as DSCMR
+from .dscmr_settings import DSCMRSettings as DSCMRSettings
+from .acmr import ACMR as ACMR
+from .acmr_settings import ACMRSettings as ACMRSettings
 
 __all__ = [
     "Method",
@@ -35,4 +41,8 @@ __all__ = [
     "split_overrides",
     "SSAH",
     "SSAHSettings",
+    "DSCMR",
+    "DSCMRSettings",
+    "ACMR",
+    "ACMRSettings",
 ]

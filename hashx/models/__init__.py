@@ -8,9 +8,12 @@ Registered names
 ``text_net``       :class:`TextNet`, text network with multi-scale fusion.
 ``text_mlp``       :class:`TextMLP`, plain MLP text network.
 ``discriminator``  :class:`Discriminator`, feature-vs-label discriminator.
+``common_space_image``, ``common_space_text``
+                   :class:`CommonSpaceTower`, a modality's tower into a common space (DSCMR, ACMR).
 """
 
 from .cnnf import CNNFTrunk as CNNFTrunk
+from .common_tower import CommonSpaceTower as CommonSpaceTower
 from .discriminator import Discriminator as Discriminator
 from .heads import HashHeads as HashHeads
 from .heads import HashOutput as HashOutput
@@ -66,4 +69,5 @@ __all__ = [
     "TextNet",
     "TextMLP",
     "Discriminator",
+    "CommonSpaceTower",
 ]
