@@ -103,6 +103,18 @@ def test_bench_writes_records_table_and_plots(workdir):
                 "--epochs", "2", "--set", "hidden_dim=128", "--set", "feature_dim=32", "--out", workdir / "bench", "-q")
     assert again == out
     assert (workdir / "bench" / "results.json").stat().st_mtime_ns == stamp
+    assert all(r["db_codes"] == "features" and r["db_learned"] == 0 for r in records)
+    # the learned-codes evaluation reuses the trained models (nothing retrained) and says what it did
+    learned = run("bench", "--dataset", "synthetic", "--methods", "ssah", "--bits", "16", "--seeds", "1",
+                  "--epochs", "2", "--set", "hidden_dim=128", "--set", "feature_dim=32", "--db-codes", "learned",
+                  "--out", workdir / "bench", "-q")
+    assert "database coded by features and learned codes" in learned
+    records = json.loads((workdir / "bench" / "results.json").read_text())
+    new = [r for r in records if r["db_codes"] == "learned"]
+    old = [r for r in records if r["db_codes"] == "features" and r["method"] == "ssah" and r["seed"] == 0]
+    assert len(new) == 4 and all(r["db_learned"] == 1620 for r in new)  # the fit items of the retrieval set
+    assert {r["train_seconds"] for r in new} == {r["train_seconds"] for r in old}
+    assert {r["direction"]: r["map"] for r in new} != {r["direction"]: r["map"] for r in old}
 
 
 def test_bench_unknown_method_lists_valid_names(tmp_path):

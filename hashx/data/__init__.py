@@ -7,17 +7,21 @@ Readers (one module per dataset family), all returning a
 - :mod:`~hashx.data.nuswide`: NUS-WIDE official label tables, TC-21/TC-10 DCMH and DADH files;
 - :mod:`~hashx.data.wikipedia`: ``wiki_data.mat``;
 - :mod:`~hashx.data.generic`: ``.npz`` / ``.h5`` / ``.npy`` files;
-- :mod:`~hashx.data.synthetic`: seeded stand-ins (a synthetic dataset; MIRFlickr with synthetic images);
+- :mod:`~hashx.data.digits`: scikit-learn's handwritten digits, two views per image (real data, no files);
+- :mod:`~hashx.data.synthetic`: seeded stand-ins (a synthetic dataset; MIRFlickr with synthetic images),
+  and :mod:`~hashx.data.wiki_like`, the ``wiki-like`` preset shaped like the Wikipedia benchmark;
+- :mod:`~hashx.data.probe`: linear probes measuring the label signal of features;
 - :mod:`~hashx.data.matfile`: MATLAB v5 / v7.3 reading;
 - :mod:`~hashx.data.images` and :mod:`~hashx.data.vggf`: raw images and CNN-F weights.
 
 Protocols (:mod:`~hashx.data.protocols`): :func:`list_protocols`,
 :func:`get_protocol`, :func:`load_dataset`, :func:`make_split`,
-:func:`load_protocol`; splits are :class:`Split` objects with
+:func:`load_protocol`, :func:`resolve_protocol`; splits are :class:`Split` objects with
 ``save``/``load``.  This package never imports torch.
 """
 
 from .dataset import CrossModalDataset as CrossModalDataset
+from .digits import load_digits_views as load_digits_views
 from .generic import load_generic as load_generic
 from .generic import load_npy as load_npy
 from .generic import save_generic as save_generic
@@ -39,9 +43,11 @@ from .protocols import list_protocols as list_protocols
 from .protocols import load_dataset as load_dataset
 from .protocols import load_protocol as load_protocol
 from .protocols import make_split as make_split
+from .protocols import resolve_protocol as resolve_protocol
 from .protocols import shipped_split as shipped_split
 from .split import Split as Split
-from .synthetic import linear_probe_map as linear_probe_map
+from .probe import linear_probe_accuracy as linear_probe_accuracy
+from .probe import linear_probe_map as linear_probe_map
 from .synthetic import make_mirflickr_synthimg as make_mirflickr_synthimg
 from .synthetic import make_synthetic as make_synthetic
 from .vggf import VggfWeights as VggfWeights
@@ -62,12 +68,14 @@ __all__ = [
     "draw_split",
     "shipped_split",
     "load_protocol",
+    "resolve_protocol",
     "load_mirflickr25k",
     "read_mirflickr25k_labels_tags",
     "load_nuswide",
     "read_nuswide_concepts",
     "select_top_concepts",
     "load_wikipedia",
+    "load_digits_views",
     "load_generic",
     "load_npy",
     "save_generic",
@@ -75,6 +83,7 @@ __all__ = [
     "make_synthetic",
     "make_mirflickr_synthimg",
     "linear_probe_map",
+    "linear_probe_accuracy",
     "MatFile",
     "mat_version",
     "LazyImages",

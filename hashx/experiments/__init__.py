@@ -12,6 +12,9 @@ VARIANTS, resolve_method
     Named method variants (``ssah``, ``ssah-noadv``, ``ssah-grl``, ...).
 """
 
+from .db_codes import DB_CODES as DB_CODES
+from .db_codes import list_db_codes as list_db_codes
+from .db_codes import with_learned_codes as with_learned_codes
 from .plots import plot_benchmark_curves as plot_benchmark_curves
 from .runner import DIRECTIONS as DIRECTIONS
 from .runner import plan_runs as plan_runs
@@ -22,4 +25,17 @@ from .variants import VARIANTS as VARIANTS
 from .variants import method_names as method_names
 from .variants import resolve_method as resolve_method
 
-__all__ = ["run_benchmark", "plan_runs", "read_records", "results_table", "plot_benchmark_curves", "VARIANTS", "resolve_method", "method_names", "DIRECTIONS"]
+__all__ = [
+    "run_benchmark",
+    "plan_runs",
+    "read_records",
+    "results_table",
+    "plot_benchmark_curves",
+    "VARIANTS",
+    "resolve_method",
+    "method_names",
+    "DIRECTIONS",
+    "DB_CODES",
+    "list_db_codes",
+    "with_learned_codes",
+]

@@ -2,9 +2,13 @@
 
 Registered names
 ----------------
-``ssah``   :class:`SSAH` (:class:`SSAHSettings`), Self-Supervised Adversarial Hashing.
+``ssah``  :class:`SSAH` (:class:`SSAHSettings`), Self-Supervised Adversarial Hashing.
+``dcmh``  :class:`DCMH` (:class:`DCMHSettings`), Deep Cross-Modal Hashing.
+``csq``   :class:`CSQ` (:class:`CSQSettings`), Central Similarity Quantisation on both modalities.
+``two-tower``  :class:`TwoTower` (:class:`TwoTowerSettings`), two towers and a symmetric contrastive loss.
+``ucal``  :class:`UCAL` (:class:`UCALSettings`), two-tower plus a modality classifier behind gradient reversal.
 ``dscmr``  :class:`DSCMR` (:class:`DSCMRSettings`), Deep Supervised Cross-Modal Retrieval, hashed.
-``acmr``   :class:`ACMR` (:class:`ACMRSettings`), Adversarial Cross-Modal Retrieval, hashed.
+``acmr``  :class:`ACMR` (:class:`ACMRSettings`), Adversarial Cross-Modal Retrieval, hashed.
 
 Adding a method: a :class:`~hashx.train.MethodSettings` subclass for its
 hyperparameters, a :class:`~hashx.train.Method` subclass naming it in
@@ -24,6 +28,14 @@ from .registry import make_settings as make_settings
 from .registry import register_method as register_method
 from .ssah import SSAH as SSAH
 from .ssah_settings import SSAHSettings as SSAHSettings
+from .dcmh import DCMH as DCMH
+from .dcmh_settings import DCMHSettings as DCMHSettings
+from .csq import CSQ as CSQ
+from .csq_settings import CSQSettings as CSQSettings
+from .two_tower import TwoTower as TwoTower
+from .two_tower_settings import TwoTowerSettings as TwoTowerSettings
+from .ucal import UCAL as UCAL
+from .ucal_settings import UCALSettings as UCALSettings
 from .dscmr import DSCMR as DSCMR
 from .dscmr_settings import DSCMRSettings as DSCMRSettings
 from .acmr import ACMR as ACMR
@@ -41,6 +53,14 @@ __all__ = [
     "split_overrides",
     "SSAH",
     "SSAHSettings",
+    "DCMH",
+    "DCMHSettings",
+    "CSQ",
+    "CSQSettings",
+    "TwoTower",
+    "TwoTowerSettings",
+    "UCAL",
+    "UCALSettings",
     "DSCMR",
     "DSCMRSettings",
     "ACMR",

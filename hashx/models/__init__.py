@@ -8,6 +8,7 @@ Registered names
 ``text_net``       :class:`TextNet`, text network with multi-scale fusion.
 ``text_mlp``       :class:`TextMLP`, plain MLP text network.
 ``discriminator``  :class:`Discriminator`, feature-vs-label discriminator.
+``projection_discriminator``  :class:`ProjectionDiscriminator`, label-conditioned discriminator.
 ``common_space_image``, ``common_space_text``
                    :class:`CommonSpaceTower`, a modality's tower into a common space (DSCMR, ACMR).
 """
@@ -32,6 +33,7 @@ from .image_spec import image_net_spec as image_net_spec
 from .input_norm import InputNorm as InputNorm
 from .label_net import LabelNet as LabelNet
 from .lrn import SSAHLocalResponseNorm as SSAHLocalResponseNorm
+from .projection_discriminator import ProjectionDiscriminator as ProjectionDiscriminator
 from .registry import MODELS as MODELS
 from .registry import create_model as create_model
 from .registry import list_models as list_models
@@ -69,5 +71,6 @@ __all__ = [
     "TextNet",
     "TextMLP",
     "Discriminator",
+    "ProjectionDiscriminator",
     "CommonSpaceTower",
 ]

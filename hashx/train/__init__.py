@@ -22,11 +22,13 @@ lr_factor, set_learning_rates, seeded_batches, adam
     order exact resume relies on, optimiser construction.
 """
 
+from .._torch_threads import pin_torch_threads
 from .batches import seeded_batches as seeded_batches
 from .checkpoint import load_checkpoint as load_checkpoint
 from .checkpoint import save_checkpoint as save_checkpoint
 from .device import resolve_device as resolve_device
 from .dims import DataDims as DataDims
+from .distributed import Distribution as Distribution
 from .encode_file import EncodedFile as EncodedFile
 from .encode_file import encode_file as encode_file
 from .encoder import Encoder as Encoder
@@ -34,6 +36,8 @@ from .encoder import MODALITIES as MODALITIES
 from .encoder import list_modalities as list_modalities
 from .encoder import load_encoder as load_encoder
 from .fit_data import FitData as FitData
+from .learned_codes import LearnedCodes as LearnedCodes
+from .learned_codes import load_learned_codes as load_learned_codes
 from .method import Method as Method
 from .method import MethodSettings as MethodSettings
 from .multi_bit import run_dir_name as run_dir_name
@@ -59,11 +63,14 @@ __all__ = [
     "Method",
     "MethodSettings",
     "DataDims",
+    "Distribution",
     "FitData",
     "Encoder",
     "EpochReport",
     "TrainResult",
     "EncodedFile",
+    "LearnedCodes",
+    "load_learned_codes",
     "train",
     "train_bits",
     "run_dir_name",
@@ -85,3 +92,5 @@ __all__ = [
     "LAST_CHECKPOINT",
     "BEST_MODEL",
 ]
+
+pin_torch_threads()  # torch is loaded now; pin it before any numba kernel can move it (hashx._torch_threads)

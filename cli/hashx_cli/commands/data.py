@@ -26,7 +26,7 @@ def command():
 @command.command("inspect")
 @dataset_options
 @json_option
-def inspect_(dataset, data_dir, split_seed, as_json):
+def inspect_(dataset, data_dir, split_seed, split_sizes, as_json):
     """Print a dataset's shapes, label statistics and protocol split sizes.
 
     \b
@@ -36,7 +36,7 @@ def inspect_(dataset, data_dir, split_seed, as_json):
     """
     from hashx.data import dataset_summary, load_protocol
 
-    ds, split = load_protocol(dataset, data_dir, seed=split_seed)
+    ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     info = dataset_summary(ds, split, protocol=dataset)
     if as_json:
         echo_json(info)
@@ -59,7 +59,7 @@ def inspect_(dataset, data_dir, split_seed, as_json):
 @dataset_options
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Split file to write (.json or .npz).")
-def split_(dataset, data_dir, split_seed, out):
+def split_(dataset, data_dir, split_seed, split_sizes, out):
     """Write the protocol's split (query/retrieval/train/val indices) to a file.
 
     \b
@@ -68,7 +68,7 @@ def split_(dataset, data_dir, split_seed, out):
     """
     from hashx.data import load_protocol
 
-    _, split = load_protocol(dataset, data_dir, seed=split_seed)
+    _, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     path = split.save(out)
     click.echo(f"wrote {path} ({', '.join(f'{k} {v}' for k, v in split.sizes().items())}; sha256 {split.sha256})")
 
@@ -77,7 +77,7 @@ def split_(dataset, data_dir, split_seed, out):
 @dataset_options
 @click.option("--split", "split_path", type=click.Path(dir_okay=False), default=None,
               help="Split file to verify (default: the protocol's split for --split-seed).")
-def verify(dataset, data_dir, split_seed, split_path):
+def verify(dataset, data_dir, split_seed, split_sizes, split_path):
     """Verify a split file: checksum, sizes, and that it fits the dataset.
 
     Exits 1 with the reason when the file is corrupted, edited, or does not
@@ -89,7 +89,7 @@ def verify(dataset, data_dir, split_seed, split_path):
     """
     from hashx.data import Split, load_protocol, verify_split
 
-    ds, expected = load_protocol(dataset, data_dir, seed=split_seed)
+    ds, expected = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     split = Split.load(split_path) if split_path else expected
     result = verify_split(dataset, ds, split, reference=expected)
     same = "identical to" if result["same_as_reference"] else "differs from"
@@ -101,7 +101,7 @@ def verify(dataset, data_dir, split_seed, split_path):
 @command.command("export")
 @dataset_options
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
-def export(dataset, data_dir, split_seed, out):
+def export(dataset, data_dir, split_seed, split_sizes, out):
     """Write a protocol's query and retrieval sets as generic .npz files.
 
     Writes OUT/query.npz, OUT/retrieval.npz and OUT/train.npz (arrays image,
@@ -114,7 +114,7 @@ def export(dataset, data_dir, split_seed, out):
     """
     from hashx.data import load_protocol, save_generic
 
-    ds, split = load_protocol(dataset, data_dir, seed=split_seed)
+    ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for part in ("query", "retrieval", "train"):
@@ -124,3 +124,7 @@ def export(dataset, data_dir, split_seed, out):
                f"({', '.join(f'{k} {v}' for k, v in split.sizes().items())})")
     if ds.notes:
         click.echo(f"note: {ds.notes}")
+
+
+from .data_features import register_feature_commands  # noqa: E402  (features, text-features, assemble, backbones)
+register_feature_commands(command)
