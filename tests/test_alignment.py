@@ -26,8 +26,7 @@ torch.set_num_threads(2)
 
 
 def test_registry_lists_every_component_and_suggests_the_closest():
-    assert ALIGNMENTS.names() == ["gan", "gan_detached", "grl", "modality_classifier", "none", "projection",
-                                "wgan_gp"]
+    assert ALIGNMENTS.names() == ["gan", "gan_detached", "grl", "none", "projection", "wgan_gp"]
     assert GRL_SCHEDULES.names() == ["constant", "dann", "samples"]
     with pytest.raises(HashxValueError, match=r"'alignment' parameter of create_alignment.*did you mean 'grl'"):
         create_alignment("gril")

@@ -8,28 +8,19 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.nn import functional as F
 
-from hashx.alignment import AlignmentBatch, ModalityClassifierAlignment, create_alignment, dann_curve
+from hashx.alignment import GRLAlignment, dann_curve
 from hashx.exceptions import HashxValueError
 from hashx.losses import LABEL_LOSSES, LabelSoftmaxLoss, TripletLoss, discriminator_loss, frobenius_penalty
 from hashx.losses.triplet import TRIPLET_NEGATIVES, hardest_negatives, squared_distance
-from hashx.methods import ACMR, ACMRSettings, configure
+from hashx.methods import ACMR, ACMRSettings
 from hashx.methods.common_space import PairedBatch
-from hashx.train import FitData
-from method_testing import TINY_RUN, TINY_SETTINGS
-from ssah_testing import tiny_dataset, tiny_split
+from hashx.models import HashOutput
+from dist_testing import check_two_workers_match_one_process
+from method_testing import build_method
 
 torch.set_num_threads(2)
-
-
-def build(**changes):
-    """An ACMR built for the tiny data (normalisers fitted) and its FitData."""
-    dataset = tiny_dataset()
-    run, settings = configure("acmr", {**TINY_RUN, **TINY_SETTINGS["acmr"], **changes})
-    data = FitData(dataset, tiny_split(len(dataset)).fit, device=torch.device("cpu"))
-    method = settings.build(run=run, data=data, device=torch.device("cpu"))
-    method.setup(data)
-    return method, data
 
 
 def _batch(data, rows):
@@ -79,7 +70,7 @@ def test_hardest_negatives_pick_the_most_similar_item_sharing_no_label():
 
 
 def test_negatives_by_input_similarity_follow_an_explicit_loop():
-    method, data = build(negatives="input")
+    method, data = build_method("acmr", negatives="input")
     rows = np.arange(20)
     batch = _batch(data, rows)
     image, text = method.image_net(batch.image), method.text_net(batch.text)
@@ -107,7 +98,7 @@ def test_hardest_negatives_in_the_common_space_rank_by_distance():
 
 
 def test_inter_modal_loss_uses_both_directions_and_the_pairs_as_positives():
-    method, data = build(margin=0.7)
+    method, data = build_method("acmr", margin=0.7)
     rows = np.arange(12)
     batch = _batch(data, rows)
     image, text = method.image_net(batch.image), method.text_net(batch.text)
@@ -143,45 +134,57 @@ def test_frobenius_penalty_sums_weight_norms_once_per_layer_without_biases():
     assert frobenius_penalty([shared, nn.Sequential(a)]).item() == pytest.approx(6.0)
 
 
-# -- the modality classifier behind the gradient reversal ----------------------------------------------
+# -- the modality classifiers behind the gradient reversal (hashx's GRL component) ---------------------
 
 
 @pytest.mark.parametrize("schedule, progress", [("constant", 0.3), ("dann", 0.2)])
-def test_modality_classifier_gradient_is_reversed_into_both_modalities(schedule, progress):
-    torch.manual_seed(0)
-    alignment = ModalityClassifierAlignment(schedule=schedule, feature_dim=6, weight=0.5, lr=1e-3)
+def test_modality_classifiers_reverse_the_gradient_into_both_projectors(schedule, progress):
+    method, _ = build_method("acmr", grl_schedule=schedule, delta=0.5)
+    assert isinstance(method.alignment, GRLAlignment)
     g = torch.Generator().manual_seed(1)
-    image, text = torch.randn(4, 6, generator=g, requires_grad=True), torch.randn(4, 6, generator=g, requires_grad=True)
-    term = alignment.generator_terms("image", AlignmentBatch(image, text), progress=progress, samples_seen=10)
-    term["adversarial"].backward()
-    net = alignment.nets["modality"]
-    reversed_grads = [p.grad.clone() for p in net.parameters()]
-    net.zero_grad()
-    # the plain classifier loss: image -> 0, text -> 1, without reversal
-    image2, text2 = image.detach().clone().requires_grad_(), text.detach().clone().requires_grad_()
-    plain = 0.5 * discriminator_loss(net(image2), net(text2))
-    plain.backward()
+    u, v = torch.randn(4, 16, generator=g, requires_grad=True), torch.randn(4, 16, generator=g, requires_grad=True)
+    labels = torch.eye(4, 3)
+    image, text = HashOutput(u, None, None), HashOutput(v, None, None)
+    batch = PairedBatch(np.arange(4), None, None, labels)
+    terms = method.item_terms(image, text, batch, progress=progress, samples_seen=10)
+    assert set(terms) == {"image/adversarial", "text/adversarial"}
+    sum(terms.values()).backward()
+    nets = method.alignment.nets
+    reversed_grads = {m: [p.grad.clone() for p in nets[m].parameters()] for m in ("image", "text")}
+    # by hand, without reversal: D_image tells U (0) from V (1), D_text tells V (0) from U (1)
+    u2, v2 = u.detach().clone().requires_grad_(), v.detach().clone().requires_grad_()
+    nets.zero_grad()
+    plain_image = 0.5 * 0.5 * (F.binary_cross_entropy_with_logits(nets["image"](u2), torch.zeros(4))
+                               + F.binary_cross_entropy_with_logits(nets["image"](v.detach()), torch.ones(4)))
+    plain_text = 0.5 * 0.5 * (F.binary_cross_entropy_with_logits(nets["text"](v2), torch.zeros(4))
+                              + F.binary_cross_entropy_with_logits(nets["text"](u.detach()), torch.ones(4)))
+    (plain_image + plain_text).backward()
     lam = 1.0 if schedule == "constant" else dann_curve(progress)
-    assert term["adversarial"].item() == pytest.approx(plain.item(), rel=1e-6)
-    assert torch.allclose(image.grad, -lam * image2.grad, atol=1e-7)
-    assert torch.allclose(text.grad, -lam * text2.grad, atol=1e-7)
-    assert image2.grad.abs().sum() > 0 and text2.grad.abs().sum() > 0
-    for got, want in zip(reversed_grads, (p.grad for p in net.parameters())):
-        assert torch.allclose(got, want, atol=1e-7)  # the classifier itself descends its loss
+    assert terms["image/adversarial"].item() == pytest.approx(plain_image.item(), rel=1e-6)
+    assert terms["text/adversarial"].item() == pytest.approx(plain_text.item(), rel=1e-6)
+    # each projector gets minus lambda times the gradient of its own classifier's loss, nothing from the other's
+    assert torch.allclose(u.grad, -lam * u2.grad, atol=1e-7)
+    assert torch.allclose(v.grad, -lam * v2.grad, atol=1e-7)
+    assert u2.grad.abs().sum() > 0 and v2.grad.abs().sum() > 0
+    for m in ("image", "text"):  # the classifiers themselves descend their loss
+        for got, want in zip(reversed_grads[m], (p.grad for p in nets[m].parameters())):
+            assert torch.allclose(got, want, atol=1e-7)
 
 
-def test_modality_classifier_is_one_network_that_steps_with_the_towers():
-    alignment = create_alignment("modality_classifier", feature_dim=8, weight=1.0, lr=1e-3)
-    assert list(alignment.modules()) == ["discriminator_modality"]
-    assert alignment.generator_optimizers() == [alignment.optimizer]
-    assert alignment.discriminator_stage is False
+def test_modality_classifiers_step_with_the_towers():
+    method, _ = build_method("acmr")
+    assert set(method.alignment.modules()) == {"discriminator_image", "discriminator_text"}
+    assert method.alignment.generator_optimizers() == [method.alignment.optimizer]
+    assert method.alignment.discriminator_stage is False
+    assert "discriminator" in method.optimizers
 
 
 # -- the method -------------------------------------------------------------------------------------------
 
 
 def test_method_combines_the_terms_with_its_weights():
-    method, data = build(alpha=0.5, beta=0.25, gamma=2.0, delta=0.1, reg=0.01, eta=0.3, grl_schedule="constant")
+    method, data = build_method("acmr", alpha=0.5, beta=0.25, gamma=2.0, delta=0.1, reg=0.01, eta=0.3,
+                                grl_schedule="constant")
     rows = np.arange(16)
     batch = _batch(data, rows)
     image, text = method.image_net(batch.image), method.text_net(batch.text)
@@ -189,7 +192,7 @@ def test_method_combines_the_terms_with_its_weights():
     triplets = method.triplets(image, text, batch)
     labels = batch.labels
     ce = LabelSoftmaxLoss()
-    d = method.alignment.nets["modality"]
+    d = method.alignment.nets
     expected = {
         "triplet": 0.5 * method.inter_modal(image.feature, text.feature, triplets),
         "code_triplet": 2.0 * method.inter_modal(image.code, text.code, triplets),
@@ -198,7 +201,8 @@ def test_method_combines_the_terms_with_its_weights():
                                                     method.text_net.body, method.text_net.common]),
         "quantization": 0.3 * 0.5 * (((torch.sign(image.code) - image.code) ** 2).mean()
                                      + ((torch.sign(text.code) - text.code) ** 2).mean()),
-        "adversarial": 0.1 * discriminator_loss(d(image.feature), d(text.feature)),
+        "image/adversarial": 0.1 * discriminator_loss(d["image"](image.feature), d["image"](text.feature)),
+        "text/adversarial": 0.1 * discriminator_loss(d["text"](text.feature), d["text"](image.feature)),
     }
     assert terms.keys() == expected.keys()
     for name in expected:
@@ -206,34 +210,35 @@ def test_method_combines_the_terms_with_its_weights():
 
 
 def test_the_towers_share_the_code_and_label_heads_not_the_projectors():
-    method, _ = build()
+    method, _ = build_method("acmr")
     image, text = method.image_net, method.text_net
     assert image.hash is text.hash and image.classifier is text.classifier
     assert image.common is not text.common and image.body is not text.body
 
 
-@pytest.mark.parametrize("alignment", ["modality_classifier", "none"])
+@pytest.mark.parametrize("alignment", ["grl", "none"])
 def test_one_epoch_trains_every_network_with_finite_losses(alignment):
-    method, data = build(alignment=alignment)
+    method, data = build_method("acmr", alignment=alignment)
     before = {name: {k: v.clone() for k, v in net.state_dict().items()} for name, net in method.modules().items()}
     stats = method.train_epoch(0, data)
     assert all(np.isfinite(v) for v in stats.values())
-    assert ("adversarial" in stats) == (alignment != "none")
-    assert set(method.modules()) == {"image", "text"} | ({"discriminator_modality"} if alignment != "none" else set())
+    assert ("image/adversarial" in stats and "text/adversarial" in stats) == (alignment != "none")
+    classifiers = {"discriminator_image", "discriminator_text"} if alignment != "none" else set()
+    assert set(method.modules()) == {"image", "text"} | classifiers
     for name, net in method.modules().items():
         assert any(not torch.equal(v, before[name][k]) for k, v in net.state_dict().items()), name
 
 
 def test_without_the_classifier_the_adversarial_term_is_left_out():
-    method, data = build(alignment="none")
+    method, data = build_method("acmr", alignment="none")
     rows = np.arange(8)
     batch = _batch(data, rows)
     terms = method.loss_terms(method.image_net(batch.image), method.text_net(batch.text), batch, progress=0.1,
                               samples_seen=8)
-    assert "adversarial" not in terms
+    assert not any("adversarial" in name for name in terms)
 
 
-@pytest.mark.parametrize("field, value", [("alignment", "grl"), ("negatives", "random"), ("margin", -0.1),
+@pytest.mark.parametrize("field, value", [("alignment", "gan"), ("negatives", "random"), ("margin", -0.1),
                                           ("label_loss", "hinge"), ("lr_classifier", 0.0)])
 def test_settings_are_validated(field, value):
     with pytest.raises(HashxValueError, match=f"'{field}'"):
@@ -242,3 +247,13 @@ def test_settings_are_validated(field, value):
 
 def test_registered_with_its_settings():
     assert ACMRSettings.method_class is ACMR and ACMR.name == "acmr"
+
+
+# -- data-parallel training ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_two_workers_take_the_single_process_steps(tmp_path):
+    # 52 fit items in batches of 17: the last batch has one item, so rank 0 runs the weight-0 stand-in
+    assert ACMR.supports_distribution
+    check_two_workers_match_one_process("acmr", tmp_path, {"batch_size": 17})

@@ -9,8 +9,6 @@ registered by name:
 ``gan_detached``    SSAH's official code: the discriminators see detached features
 ``grl``             a gradient-reversal layer, weight lambda on a schedule
                     (``constant``, ``dann`` or ``samples``: :func:`grl_weight`)
-``modality_classifier``  one classifier tells the modalities apart in a common space,
-                    both modalities behind a gradient-reversal layer (ACMR)
 ``projection``      alternating updates with label-conditioned (projection)
                     discriminators
 ``wgan_gp``         Wasserstein critics with a gradient penalty
@@ -33,7 +31,6 @@ from .grl import GRLAlignment as GRLAlignment
 from .grl_schedule import GRL_SCHEDULES as GRL_SCHEDULES
 from .grl_schedule import dann_curve as dann_curve
 from .grl_schedule import grl_weight as grl_weight
-from .modality_classifier import ModalityClassifierAlignment as ModalityClassifierAlignment
 from .none import NoAlignment as NoAlignment
 from .projection import ProjectionGANAlignment as ProjectionGANAlignment
 from .registry import ALIGNMENTS as ALIGNMENTS
@@ -51,7 +48,6 @@ __all__ = [
     "GANAlignment",
     "DetachedGANAlignment",
     "GRLAlignment",
-    "ModalityClassifierAlignment",
     "NoAlignment",
     "ProjectionGANAlignment",
     "WGANGPAlignment",

@@ -3,10 +3,10 @@
 Networks: a feature projector per modality (:class:`~hashx.models.CommonSpaceTower`,
 three tanh layers: ``hidden_dim``, ``hidden_dim``, ``feature_dim``) into the
 common space; a label classifier and a tanh hash layer on the common
-representation, shared by the two modalities; a modality classifier ``D``
-(:class:`~hashx.alignment.ModalityClassifierAlignment`) that tries to tell
-image from text common representations, trained against the projectors
-through a gradient-reversal layer.
+representation, shared by the two modalities; modality classifiers that try
+to tell image from text common representations, trained against the
+projectors through a gradient-reversal layer (hashx's shared
+:class:`~hashx.alignment.GRLAlignment`).
 
 Objective of a batch of ``b`` paired items (``u_i`` image, ``v_i`` text
 common representations, ``h`` the codes; every term a mean)::
@@ -16,16 +16,31 @@ common representations, ``h`` the codes; every term a mean)::
     d(x, y) = mean_k (x_k - y_k)^2
     L_imd = CE(classifier(U), Y) + CE(classifier(V), Y)                        softmax cross-entropy
     L_reg = sum over the projectors' weight matrices of ||W||_F
-    L_adv = (BCE(D(R(U)), image) + BCE(D(R(V)), text)) / 2                      R: gradient reversal
+    L_adv = (BCE(D_image(R(U)), 0) + BCE(D_image(sg(V)), 1)) / 2                "image/adversarial"
+          + (BCE(D_text(R(V)), 0)  + BCE(D_text(sg(U)), 1)) / 2                  "text/adversarial"
+    R: gradient reversal (weight lambda), sg: stop-gradient
 
     loss = alpha L_imi(U, V) + beta L_imd + reg L_reg + delta L_adv               (ACMR)
          + gamma L_imi(H_image, H_text)                                          (the codes, hashx)
          + eta (mean (sign(H_image) - H_image)^2 + mean (sign(H_text) - H_text)^2) / 2
 
-The classifier ``D`` descends ``L_adv`` while the reversal makes the
-projectors ascend it (weight lambda on the DANN schedule, as the authors'
-code), all in one step: the paper's minimax ``min L_emb - L_adv`` over the
-projectors, ``max`` over ``D``.
+The classifiers descend ``L_adv`` while the reversal makes the projectors
+ascend it (weight lambda on the DANN schedule, as the authors' code), all in
+one step: the paper's minimax ``min L_emb - L_adv`` over the projectors,
+``max`` over the classifier.
+
+The mapping onto :class:`~hashx.alignment.GRLAlignment`: that component
+tells a modality's *features* (label 0, behind the reversal layer) from
+*anchors* (label 1, not reversed).  With the other modality's common
+representations of the same items as (detached) anchors, each of its two
+discriminators is a modality classifier, and each projector is reversed
+through the one in which it is the features.  The paper has one classifier
+``D`` that both projectors fool; one classifier cannot serve here because
+the anchors reach it un-reversed (a live text anchor would train the text
+projector to *help* it), so each classifier sees one modality reversed and
+the other as a constant target, as UCAL does.  With ``delta = 1`` each
+projector's reversed gradient is half the paper's (each term averages the
+two cross-entropies).
 
 Triplets (:mod:`hashx.losses.triplet`): within each batch of paired items,
 an image anchor's positive is its own text (which shares its labels), and
@@ -45,6 +60,9 @@ Deviations from the paper, and why
 * **Means** everywhere, and ``d`` a mean over dimensions, so ``margin``
   means the same for any width; the paper sums over triplets and items.
   The triplet is a hinge on ``d(anchor, positive) - d(anchor, negative)``.
+* **Two modality classifiers** (one per reversed modality; see above)
+  instead of one, the registered ``discriminator`` network
+  (``feature_dim`` -> 512 -> 256 -> 1).
 * **Joint step with gradient reversal** instead of alternating ``k``
   projector steps with one classifier step.  The authors' code updates the
   projectors on the embedding loss alone (no adversarial gradient reaches
@@ -101,7 +119,8 @@ class ACMR(CommonSpaceMethod):
 
     @property
     def alignment(self):
-        """The modality classifier (or :class:`~hashx.alignment.NoAlignment`)."""
+        """The modality classifiers (:class:`~hashx.alignment.GRLAlignment`), or
+        :class:`~hashx.alignment.NoAlignment`."""
         return self.components["alignment"]
 
     def build_components(self) -> dict:
@@ -133,18 +152,33 @@ class ACMR(CommonSpaceMethod):
         return (self.triplet(image_rows, text_rows, text_rows[neg_i], valid_i)
                 + self.triplet(text_rows, image_rows, image_rows[neg_t], valid_t))
 
-    def loss_terms(self, image, text, batch, *, progress: float, samples_seen: int) -> dict:
-        """``triplet`` (alpha), ``code_triplet`` (gamma), ``label`` (beta), ``regularization`` (reg),
-        ``quantization`` (eta) and the alignment's ``adversarial`` (delta), see the module docstring."""
+    def batch_terms(self, image, text, batch) -> dict:
+        """``triplet`` (alpha), ``code_triplet`` (gamma), ``label`` (beta) and ``quantization`` (eta),
+        see the module docstring: the terms computed on the whole batch (its triplets are mined in it)."""
         s, labels = self.settings, batch.labels
         triplets = self.triplets(image, text, batch)
-        terms = {
+        return {
             "triplet": s.alpha * self.inter_modal(image.feature, text.feature, triplets),
             "code_triplet": s.gamma * self.inter_modal(image.code, text.code, triplets),
             "label": s.beta * (self.label_loss(image.label_logit, labels) + self.label_loss(text.label_logit, labels)),
-            "regularization": s.reg * frobenius_penalty(self.projector_layers()),
             "quantization": s.eta * self.quantization(image, text),
         }
-        terms.update(self.alignment.generator_terms("image", AlignmentBatch(image.feature, text.feature, labels),
-                                                    progress=progress, samples_seen=samples_seen))
+
+    def item_terms(self, image, text, batch, *, progress: float, samples_seen: int) -> dict:
+        """``image/adversarial`` and ``text/adversarial`` (delta): the modality classifiers, per item.
+
+        Each modality's common representations (behind the reversal layer)
+        against the other modality's of the same items (detached anchors);
+        empty without the classifiers (``alignment="none"``).
+        """
+        u, v = image.feature, text.feature
+        terms = {}
+        for modality, features, anchors in (("image", u, v), ("text", v, u)):
+            found = self.alignment.generator_terms(modality, AlignmentBatch(features, anchors.detach(), batch.labels),
+                                                   progress=progress, samples_seen=samples_seen)
+            terms.update({f"{modality}/{name}": value for name, value in found.items()})
         return terms
+
+    def parameter_terms(self) -> dict:
+        """``regularization``: ``reg * L_reg``, the Frobenius norms of the projectors' weight matrices."""
+        return {"regularization": self.settings.reg * frobenius_penalty(self.projector_layers())}

@@ -85,9 +85,12 @@ class DSCMR(CommonSpaceMethod):
         self.discrimination = CommonSpaceDiscriminationLoss()
         self.invariance = ModalityInvarianceLoss()
 
-    def loss_terms(self, image, text, batch, *, progress: float, samples_seen: int) -> dict:
+    def batch_terms(self, image, text, batch) -> dict:
         """``label_space`` (J1), ``common_space`` (alpha J2), ``invariance`` (beta J3),
-        ``code_space`` (gamma J2 on the codes) and ``quantization`` (eta), see the module docstring."""
+        ``code_space`` (gamma J2 on the codes) and ``quantization`` (eta), see the module docstring.
+
+        All are computed on the whole batch (``J2`` couples its items); DSCMR
+        has no item or parameter terms."""
         s, labels = self.settings, batch.labels
         return {
             "label_space": self.label_space(image.label_logit, labels) + self.label_space(text.label_logit, labels),
