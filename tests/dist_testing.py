@@ -46,3 +46,63 @@ def train_tiny_worker(rank, out_dir, method, settings, run_values):
     if rank == 0:
         with open(os.path.join(out_dir, "result.json"), "w") as f:
             json.dump({"history": list(result.history), "best_epoch": result.best_epoch}, f)
+
+
+
+def epoch_with_gradients(method, data) -> tuple[dict, list]:
+    """Train epoch 0 of a built method, recording every parameter's gradient at each optimiser step.
+
+    Returns ``(the epoch's logged losses, [{"<module>/<parameter>": gradient} per step])``; the
+    gradients are read when the first optimiser steps, after the step's backward pass.
+    """
+    grads = []
+    opt = method.optimizers[next(iter(method.optimizers))][0]
+    step = opt.step
+
+    def recording_step(*args, **kwargs):
+        grads.append({f"{m}/{k}": p.grad.detach().clone() for m, net in method.modules().items()
+                      for k, p in net.named_parameters() if p.grad is not None})
+        return step(*args, **kwargs)
+
+    opt.step = recording_step
+    return method.train_epoch(0, data), grads
+
+
+def first_epoch_worker(rank, out_path, method, run_values):
+    """Epoch 0 of the tiny method ``method`` as one rank of the group; rank 0 saves losses and gradients."""
+    from hashx.train import Distribution
+    from method_testing import build_method
+
+    built, data = build_method(method, **run_values)
+    built.distribute(Distribution.from_env())
+    stats, grads = epoch_with_gradients(built, data)
+    if rank == 0:
+        torch.save({"stats": stats, "grads": grads}, out_path)
+
+
+def check_two_workers_match_one_process(method, out_dir, run_values, *, rtol=1e-4, atol=1e-6):
+    """Epoch 0 of the tiny ``method`` in one process and under 2 gloo workers: the same step, the same losses.
+
+    Every optimiser step's gradient of every parameter (after DDP's averaging) and every logged
+    loss term must agree up to float summation order: the data-parallel run optimises the
+    one-process objective on the same global batches.
+    """
+    import pathlib
+
+    import pytest
+
+    from method_testing import build_method
+
+    built, data = build_method(method, **run_values)
+    stats, grads = epoch_with_gradients(built, data)
+    out = pathlib.Path(out_dir) / "rank0.pt"
+    run_workers(first_epoch_worker, 2, str(out), method, run_values)
+    ddp = torch.load(out)
+    assert ddp["stats"].keys() == stats.keys()
+    for name, value in stats.items():
+        assert ddp["stats"][name] == pytest.approx(value, rel=rtol, abs=atol), name
+    assert len(ddp["grads"]) == len(grads)
+    for step, (one, two) in enumerate(zip(grads, ddp["grads"])):
+        assert one.keys() == two.keys()
+        for name in one:
+            assert torch.allclose(two[name], one[name], rtol=rtol, atol=atol), (step, name)

@@ -13,6 +13,8 @@ TINY_SETTINGS = {
     "csq": {"hidden_dim": 32, "feature_dim": 16},
     "two-tower": {"hidden_dim": 32, "feature_dim": 16},
     "ucal": {"hidden_dim": 32, "feature_dim": 16, "grl_ramp_samples": 100},
+    "dscmr": {"hidden_dim": 32, "feature_dim": 16},
+    "acmr": {"hidden_dim": 32, "feature_dim": 16},
 }
 
 #: run settings shared by the contract tests

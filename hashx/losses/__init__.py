@@ -11,6 +11,9 @@ from .adversarial import generator_loss as generator_loss
 from .adversarial import grad_reverse as grad_reverse
 from .bit_balance import BitBalanceLoss as BitBalanceLoss
 from .central_similarity import CentralSimilarityLoss as CentralSimilarityLoss
+from .common_space import CommonSpaceDiscriminationLoss as CommonSpaceDiscriminationLoss
+from .common_space import LabelSpaceLoss as LabelSpaceLoss
+from .common_space import ModalityInvarianceLoss as ModalityInvarianceLoss
 from .hash_centers import HASH_CENTER_KINDS as HASH_CENTER_KINDS
 from .hash_centers import hash_centers as hash_centers
 from .hash_centers import item_centers as item_centers
@@ -20,6 +23,7 @@ from .contrastive import SymmetricInfoNCELoss as SymmetricInfoNCELoss
 from .label import LABEL_LOSSES as LABEL_LOSSES
 from .label import LabelBCELoss as LabelBCELoss
 from .label import LabelMSELoss as LabelMSELoss
+from .label_softmax import LabelSoftmaxLoss as LabelSoftmaxLoss
 from .magnitude_quantization import MagnitudeQuantization as MagnitudeQuantization
 from .pairwise import PAIRWISE_LOSSES as PAIRWISE_LOSSES
 from .pairwise import PairwiseLikelihoodLoss as PairwiseLikelihoodLoss
@@ -28,6 +32,9 @@ from .pairwise import label_similarity as label_similarity
 from .quantization import QUANTIZERS as QUANTIZERS
 from .quantization import SelfSignQuantization as SelfSignQuantization
 from .quantization import SharedCodeQuantization as SharedCodeQuantization
+from .regularization import frobenius_penalty as frobenius_penalty
+from .triplet import TRIPLET_NEGATIVES as TRIPLET_NEGATIVES
+from .triplet import TripletLoss as TripletLoss
 
 __all__ = [
     "label_similarity",
@@ -39,6 +46,7 @@ __all__ = [
     "QUANTIZERS",
     "LabelMSELoss",
     "LabelBCELoss",
+    "LabelSoftmaxLoss",
     "LABEL_LOSSES",
     "grad_reverse",
     "domain_loss",
@@ -53,4 +61,10 @@ __all__ = [
     "tie_breaker",
     "SymmetricInfoNCELoss",
     "POSITIVE_SETS",
+    "LabelSpaceLoss",
+    "CommonSpaceDiscriminationLoss",
+    "ModalityInvarianceLoss",
+    "TripletLoss",
+    "TRIPLET_NEGATIVES",
+    "frobenius_penalty",
 ]

@@ -7,6 +7,8 @@ Registered names
 ``csq``   :class:`CSQ` (:class:`CSQSettings`), Central Similarity Quantisation on both modalities.
 ``two-tower``  :class:`TwoTower` (:class:`TwoTowerSettings`), two towers and a symmetric contrastive loss.
 ``ucal``  :class:`UCAL` (:class:`UCALSettings`), two-tower plus a modality classifier behind gradient reversal.
+``dscmr``  :class:`DSCMR` (:class:`DSCMRSettings`), Deep Supervised Cross-Modal Retrieval, hashed.
+``acmr``  :class:`ACMR` (:class:`ACMRSettings`), Adversarial Cross-Modal Retrieval, hashed.
 
 Adding a method: a :class:`~hashx.train.MethodSettings` subclass for its
 hyperparameters, a :class:`~hashx.train.Method` subclass naming it in
@@ -34,6 +36,10 @@ from .two_tower import TwoTower as TwoTower
 from .two_tower_settings import TwoTowerSettings as TwoTowerSettings
 from .ucal import UCAL as UCAL
 from .ucal_settings import UCALSettings as UCALSettings
+from .dscmr import DSCMR as DSCMR
+from .dscmr_settings import DSCMRSettings as DSCMRSettings
+from .acmr import ACMR as ACMR
+from .acmr_settings import ACMRSettings as ACMRSettings
 
 __all__ = [
     "Method",
@@ -55,4 +61,8 @@ __all__ = [
     "TwoTowerSettings",
     "UCAL",
     "UCALSettings",
+    "DSCMR",
+    "DSCMRSettings",
+    "ACMR",
+    "ACMRSettings",
 ]

@@ -9,9 +9,12 @@ Registered names
 ``text_mlp``       :class:`TextMLP`, plain MLP text network.
 ``discriminator``  :class:`Discriminator`, feature-vs-label discriminator.
 ``projection_discriminator``  :class:`ProjectionDiscriminator`, label-conditioned discriminator.
+``common_space_image``, ``common_space_text``
+                   :class:`CommonSpaceTower`, a modality's tower into a common space (DSCMR, ACMR).
 """
 
 from .cnnf import CNNFTrunk as CNNFTrunk
+from .common_tower import CommonSpaceTower as CommonSpaceTower
 from .discriminator import Discriminator as Discriminator
 from .heads import HashHeads as HashHeads
 from .heads import HashOutput as HashOutput
@@ -69,4 +72,5 @@ __all__ = [
     "TextMLP",
     "Discriminator",
     "ProjectionDiscriminator",
+    "CommonSpaceTower",
 ]
