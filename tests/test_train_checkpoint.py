@@ -13,6 +13,7 @@ import torch
 from hashx._version import __version__
 from hashx.exceptions import CheckpointError, HashxTypeError, HashxValueError
 from hashx.methods import SSAH, SSAHSettings
+from hashx.train.run_config import auto_patience
 from hashx.train import (
     BEST_MODEL,
     LAST_CHECKPOINT,
@@ -53,7 +54,9 @@ def test_train_writes_both_files_with_everything_needed(run):
     assert path == out / BEST_MODEL and (out / LAST_CHECKPOINT).is_file()
     raw = torch.load(path, weights_only=True)  # plain weights-only torch file
     assert raw["format"] == "hashx-checkpoint" and raw["kind"] == "model"
-    assert raw["run"] == config[0].to_dict() and raw["run"]["method"] == "ssah"
+    # the run is saved resolved: "auto" epochs and patience as the numbers the run planned
+    assert config[0].patience == "auto" and raw["run"]["patience"] == auto_patience(config[0].epochs, 1)
+    assert raw["run"] == config[0].resolved(n_fit=split.fit.size).to_dict() and raw["run"]["method"] == "ssah"
     assert raw["method"] == {"name": "ssah", "settings": config[1].to_dict()}
     assert "config" not in raw and "device" not in raw["run"] and raw["format_version"] == 2
     assert raw["split_sha256"] == split.sha256
@@ -68,7 +71,7 @@ def test_encoder_round_trip_codes(run):
     ds, split, config, out, path = run
     best, last = load_encoder(path), load_encoder(out / LAST_CHECKPOINT)
     assert best.nbits == config[0].nbits == 16 and best.method == "ssah"
-    assert best.run == config[0] and best.metadata["method_settings"] == config[1].to_dict()
+    assert best.run == config[0].resolved(n_fit=split.fit.size) and best.metadata["method_settings"] == config[1].to_dict()
     q = split.query
     for enc in (best, last):
         codes = enc.encode("image", ds.image[q])

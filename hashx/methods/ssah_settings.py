@@ -32,18 +32,19 @@ class SSAHSettings(MethodSettings):
     image_net : {"auto", "image_mlp", "image_cnnf"}, default="auto"
         ``"auto"`` picks ``"image_mlp"`` for feature vectors and
         ``"image_cnnf"`` for raw images.
-    text_net : str, default="text_net"
+    text_net : str, default="auto"
         A registered text network (:func:`hashx.models.list_models`), or
         ``"auto"``: multi-scale fusion for long texts, an MLP for short ones
         (:func:`hashx.models.choose_text_net`).
-    hidden_dim : int or "auto", default=4096
+    hidden_dim : int or "auto", default="auto"
         Hidden width of the label, image and text networks (SSAH: 4096);
         ``"auto"`` chooses it from the training-set size
-        (:func:`hashx.models.choose_hidden_dim`).
+        (:func:`hashx.models.choose_hidden_dim`: 4096 from about 6,000
+        training items up, 1024 for about 2,000).
     feature_dim : int, default=512
         Semantic-feature width (SSAH: 512).
-    image_norm : {"standardize", "rms", "none", "auto"}, default="standardize"
-    text_norm : {"rms", "standardize", "none", "auto"}, default="rms"
+    image_norm : {"standardize", "rms", "none", "auto"}, default="auto"
+    text_norm : {"rms", "standardize", "none", "auto"}, default="auto"
         Input normalisation fitted on the fit items (:class:`hashx.models.InputNorm`);
         ``"auto"`` chooses from the values (:func:`hashx.models.choose_input_norm`).
     vggf_path : str or None, default=None
@@ -120,11 +121,11 @@ class SSAHSettings(MethodSettings):
     """
 
     image_net: str = "auto"
-    text_net: str = "text_net"
-    hidden_dim: int | str = 4096
+    text_net: str = "auto"
+    hidden_dim: int | str = "auto"
     feature_dim: int = 512
-    image_norm: str = "standardize"
-    text_norm: str = "rms"
+    image_norm: str = "auto"
+    text_norm: str = "auto"
     vggf_path: str | None = None
     alignment: str = "gan"
     align_to: str = "label"

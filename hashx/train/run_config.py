@@ -57,7 +57,7 @@ class RunConfig(Settings):
         passed to :func:`hashx.train.train` (which checks that they agree).
     nbits : int, default=64
         Code length K (a positive multiple of 8, at most :data:`MAX_NBITS`).
-    epochs : int or "auto", default=40
+    epochs : int or "auto", default="auto"
         Epochs to train (the most, with early stopping).  ``"auto"`` plans
         :func:`auto_epochs` from the training-set size and follows the
         validation curve: when the planned epochs end while validation MAP
@@ -75,7 +75,7 @@ class RunConfig(Settings):
     lr_min_factor : float in [0, 1], default=0.1
     val_every : int, default=1
         Evaluate validation MAP every this many epochs (and at the last).
-    patience : int, None or "auto", default=None
+    patience : int, None or "auto", default="auto"
         Stop after this many evaluations without a better validation MAP
         (None: run every epoch; ``"auto"``: :func:`auto_patience`, a quarter
         of the planned evaluations, at least 10).  The best model is kept
@@ -86,14 +86,14 @@ class RunConfig(Settings):
 
     method: str | None = None
     nbits: int = 64
-    epochs: int | str = 40
+    epochs: int | str = "auto"
     max_epochs: int = 300
     batch_size: int = 128
     seed: int = 0
     lr_schedule: str = "cosine"
     lr_min_factor: float = 0.1
     val_every: int = 1
-    patience: int | str | None = None
+    patience: int | str | None = "auto"
     eval_batch_size: int = 512
 
     def __post_init__(self):
