@@ -34,6 +34,19 @@ def run_workers(fn, world_size: int, *args) -> None:
                        join=True)
 
 
+def query_maps(checkpoint):
+    """Query MAP (image->text, text->image) of a tiny-data checkpoint against the retrieval items."""
+    from hashx.metrics import mean_average_precision
+    from hashx.train import load_encoder
+    from ssah_testing import tiny_dataset, tiny_split
+
+    ds, split = tiny_dataset(), tiny_split()
+    enc = load_encoder(checkpoint)
+    q, db = ds.subset(split.query), ds.subset(split.retrieval)
+    return (mean_average_precision(enc.encode("image", q.image), enc.encode("text", db.text), q.labels, db.labels),
+            mean_average_precision(enc.encode("text", q.text), enc.encode("image", db.image), q.labels, db.labels))
+
+
 def train_tiny_worker(rank, out_dir, method, settings, run_values):
     """Train the tiny dataset with ``method`` under ``Distribution.from_env()``; rank 0 writes result.json."""
     from hashx.methods import configure
@@ -106,3 +119,10 @@ def check_two_workers_match_one_process(method, out_dir, run_values, *, rtol=1e-
         assert one.keys() == two.keys()
         for name in one:
             assert torch.allclose(two[name], one[name], rtol=rtol, atol=atol), (step, name)
+def train_each_worker(rank, out_dir, methods, run_values):
+    """:func:`train_tiny_worker` for each of ``methods`` (with its TINY_SETTINGS) in ``out_dir/<method>``:
+    one launch of the workers for all of them."""
+    from method_testing import TINY_SETTINGS
+
+    for method in methods:
+        train_tiny_worker(rank, os.path.join(out_dir, method), method, TINY_SETTINGS[method], run_values)

@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from dist_testing import run_workers, train_tiny_worker
+from dist_testing import query_maps, run_workers, train_tiny_worker
 from hashx.data import save_generic
-from hashx.metrics import mean_average_precision
 from hashx.methods import configure
 from hashx.train import LAST_CHECKPOINT, Distribution, load_checkpoint, load_encoder, train
 from method_testing import TINY_RUN, TINY_SETTINGS
@@ -23,14 +22,6 @@ from ssah_testing import tiny_dataset, tiny_split
 
 torch.set_num_threads(1)
 pytestmark = pytest.mark.slow
-
-
-def _query_map(checkpoint):
-    ds, split = tiny_dataset(), tiny_split()
-    enc = load_encoder(checkpoint)
-    q, db = ds.subset(split.query), ds.subset(split.retrieval)
-    return (mean_average_precision(enc.encode("image", q.image), enc.encode("text", db.text), q.labels, db.labels),
-            mean_average_precision(enc.encode("text", q.text), enc.encode("image", db.image), q.labels, db.labels))
 
 
 def test_shard_arithmetic():
@@ -53,6 +44,48 @@ def test_shard_arithmetic():
         Distribution(rank=3, world_size=3)
 
 
+class _SimulatedRank(Distribution):
+    """Rank ``rank`` of a simulated group: gather_batch returns the other ranks' given outputs (no processes)."""
+
+    def __init__(self, *, rank, world_size, outputs):
+        super().__init__(rank=rank, world_size=world_size)
+        self.outputs = outputs
+
+    def gather_batch(self, local, n):
+        b = self.bounds(n)
+        return torch.cat([self.outputs[r][:b[r + 1] - b[r]].detach() for r in range(self.world_size)])
+
+
+def _coupled_loss(x):
+    """A term that couples a batch's items: squared norm of the mean row plus a softmax over the rows."""
+    return (x.mean(dim=0) ** 2).sum() - torch.log_softmax(x @ x.T, dim=1).diagonal().mean()
+
+
+@pytest.mark.parametrize("n", [7, 1])
+def test_live_batch_gradients_sum_to_the_single_process_gradient(n):
+    # n=7: parts of 2, 2 and 3 rows; n=1: two ranks with an empty part (stand-in rows of weight 0)
+    world, gen = 3, torch.Generator().manual_seed(0)
+    inputs = torch.randn(n, 4, generator=gen)
+    weight = torch.randn(4, 3, generator=gen, requires_grad=True)
+    _coupled_loss(inputs @ weight).backward()
+    expected, weight.grad = weight.grad.clone(), None
+    ranks = [Distribution(rank=r, world_size=world) for r in range(world)]
+    outputs = [ranks[r].shard(inputs)[0] @ weight for r in range(world)]
+    total = torch.zeros_like(expected)
+    for r in range(world):
+        d = _SimulatedRank(rank=r, world_size=world, outputs=[o.detach() for o in outputs])
+        local = d.shard(inputs)[0] @ weight
+        full = d.live_batch(local, n)
+        torch.testing.assert_close(full.detach(), (inputs @ weight).detach())  # every rank sees the global batch
+        (world * _coupled_loss(full)).backward()  # what a rank's loss is
+        total += weight.grad
+        weight.grad = None
+    torch.testing.assert_close(total / world, expected)  # what DistributedDataParallel's average makes of it
+    single = Distribution()
+    x = inputs @ weight
+    assert single.live_batch(x, n) is x
+
+
 def test_two_workers_train_the_single_process_objective(tmp_path):
     run_values = {**TINY_RUN, "epochs": 3}
     run, settings = configure("ssah", {**run_values, **{f"ssah.{k}": v for k, v in TINY_SETTINGS["ssah"].items()}})
@@ -67,7 +100,7 @@ def test_two_workers_train_the_single_process_objective(tmp_path):
             assert b["losses"][name] == pytest.approx(a["losses"][name], rel=1e-3, abs=1e-5), (a["epoch"], name)
     ckpt = load_checkpoint(tmp_path / "ddp" / "model-best.pt")  # rank 0 wrote a checkpoint that loads
     assert ckpt["run"]["nbits"] == 16 and not list((tmp_path / "ddp").glob("*.tmp"))
-    for x, y in zip(_query_map(single.best_checkpoint), _query_map(tmp_path / "ddp" / "model-best.pt")):
+    for x, y in zip(query_maps(single.best_checkpoint), query_maps(tmp_path / "ddp" / "model-best.pt")):
         assert abs(x - y) <= 0.01, (x, y)
 
 

@@ -93,6 +93,7 @@ class CSQ(Method):
     """
 
     settings_class = CSQSettings
+    supports_distribution = True
 
     def __init__(self, settings: CSQSettings, *, run, data, device):
         super().__init__(settings, run=run, data=data, device=device)
@@ -114,6 +115,7 @@ class CSQ(Method):
             "image": (adam(self.image_net.parameters(), lr=s.lr_image, weight_decay=s.weight_decay), s.lr_image),
             "text": (adam(self.text_net.parameters(), lr=s.lr_text, weight_decay=s.weight_decay), s.lr_text),
         }
+        self._forward = {"image": self.image_net, "text": self.text_net}
 
     # -- Method interface -------------------------------------------------
     def encoder_nets(self) -> dict:
@@ -129,29 +131,53 @@ class CSQ(Method):
         factor = lr_factor(self.run, epoch)
         set_learning_rates(self.optimizers, factor)
         self.train_mode(True)
-        lam = self.settings.quantization_weight
-        nets = (("image", self.image_net, data.image_batch), ("text", self.text_net, data.text_batch))
-        sums = {f"{m}/{term}": 0.0 for m, _, _ in nets for term in ("center", "quantization")}
+        lam, world = self.settings.quantization_weight, self.dist.world_size
+        nets = (("image", data.image_batch), ("text", data.text_batch))
+        sums = {f"{m}/{term}": 0.0 for m, _ in nets for term in ("center", "quantization")}
         steps = 0
         for rows in seeded_batches(data.n, self.run.batch_size, seed=self.run.seed, epoch=epoch, stage=0):
+            local, weight = self.dist.shard(rows)
             targets, has_label = self.item_targets(data.labels[torch.as_tensor(rows, device=self.device)])
-            terms = {}
-            for modality, net, batch_fn in nets:
-                code = net(batch_fn(rows)).code
-                terms[f"{modality}/center"] = self.central(code, targets, has_label)
+            terms, loss = {}, 0.0
+            for modality, batch_fn in nets:
+                code = self._forward[modality](batch_fn(local)).code
+                terms[f"{modality}/center"] = self.central(self.dist.live_batch(code, len(rows)), targets, has_label)
                 terms[f"{modality}/quantization"] = lam * self.quantizer(code)
-            loss = sum(terms.values())
+                loss = loss + world * terms[f"{modality}/center"] + weight * terms[f"{modality}/quantization"]
             for opt, _ in self.optimizers.values():
                 opt.zero_grad(set_to_none=True)
             loss.backward()
             for opt, _ in self.optimizers.values():
                 opt.step()
             for name, value in terms.items():
-                sums[name] += float(value.detach())
+                sums[name] += float(value.detach()) * weight
             steps += 1
-        stats = {name: total / max(steps, 1) for name, total in sums.items()}
+        stats = {name: total / max(steps, 1) for name, total in self.dist.mean_over_ranks(sums).items()}
         stats["lr_factor"] = factor
         return stats
+
+    def distribute(self, dist) -> None:
+        """Train data-parallel: the single-process step on every rank, and the same centres everywhere.
+
+        The centres and the tie-break code are drawn from ``run.seed`` when
+        the method is built, so every rank builds the same ones; this checks
+        it against rank 0's (a rank whose centres differ raises
+        :class:`~hashx.exceptions.HashxValueError`).  Each rank runs its
+        part of every global batch (:meth:`~hashx.train.Distribution.shard`)
+        through the DistributedDataParallel-wrapped networks.  The
+        quantisation term is a mean over the part's items, weighted by the
+        part's share; the central term is a mean over the *labelled* items
+        of the batch, whose count differs between parts, so it is computed
+        on the whole global batch (:meth:`~hashx.train.Distribution.live_batch`,
+        times the world size).  The averaged gradient is the single-process
+        one, up to float summation order.
+        """
+        super().distribute(dist)
+        main = dist.broadcast((self.centers.cpu(), self.tie.cpu()))
+        if not (torch.equal(main[0], self.centers.cpu()) and torch.equal(main[1], self.tie.cpu())):
+            raise HashxValueError(f"Rank {dist.rank} built other hash centres than rank 0; every rank must build "
+                                  f"the method from the same run settings and data.")
+        self._forward = {m: dist.wrap(net, find_unused_parameters=True) for m, net in self._forward.items()}
 
     def state_dict(self) -> dict:
         """Networks, optimisers, the hash centres and the tie-break code."""

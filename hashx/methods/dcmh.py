@@ -104,6 +104,7 @@ class DCMH(Method):
     """
 
     settings_class = DCMHSettings
+    supports_distribution = True
 
     def __init__(self, settings: DCMHSettings, *, run, data, device):
         super().__init__(settings, run=run, data=data, device=device)
@@ -119,6 +120,7 @@ class DCMH(Method):
             "text": (adam(self.text_net.parameters(), lr=s.lr_text, weight_decay=s.weight_decay), s.lr_text),
         }
         self.buffers: dict[str, torch.Tensor] = {}
+        self._forward = {"image": self.image_net, "text": self.text_net}
 
     # -- Method interface -------------------------------------------------
     def encoder_nets(self) -> dict:
@@ -146,6 +148,27 @@ class DCMH(Method):
         stats["lr_factor"] = factor
         return stats
 
+    def distribute(self, dist) -> None:
+        """Train data-parallel, with the same F, G and B on every rank as in one process.
+
+        Each rank trains on its part of every global batch
+        (:meth:`~hashx.train.Distribution.shard`): the pairwise and
+        quantisation terms are means over the batch's rows, so the part's
+        mean times its weight stands for them; the balance term is a
+        function of the batch's mean code, so it is computed on the whole
+        global batch (:meth:`~hashx.train.Distribution.live_batch`, times
+        the world size).  The networks are wrapped in DistributedDataParallel
+        (their unused label heads made known to it), so each step is the
+        single-process step.  After each step the parts' codes are gathered
+        in batch order (:meth:`~hashx.train.Distribution.gather_batch`) and
+        every rank writes all of them into its F (or G); ``B = sign(F + G)``
+        is then computed from identical F and G on every rank, and F and G
+        start from the same seeded noise, so the per-item state never
+        differs between ranks or from one process's.
+        """
+        super().distribute(dist)
+        self._forward = {m: dist.wrap(net, find_unused_parameters=True) for m, net in self._forward.items()}
+
     def state_dict(self) -> dict:
         """Networks, optimisers and the per-item buffers F, G, B (tensors shared with the live
         objects, not copies: save them before training on)."""
@@ -171,7 +194,8 @@ class DCMH(Method):
         """``B = sign(F + G)`` (0 -> +1) from the stored codes: the minimiser of the objective over B."""
         self.buffers["shared"] = _sign(self.buffers["code_image"] + self.buffers["code_text"])
 
-    def batch_terms(self, modality: str, code: torch.Tensor, rows: torch.Tensor, labels: torch.Tensor):
+    def batch_terms(self, modality: str, code: torch.Tensor, rows: torch.Tensor, labels: torch.Tensor, *,
+                    batch_code: torch.Tensor | None = None, weight: float = 1.0):
         """The objective's terms for a batch of one modality's codes, and the loss a step minimises.
 
         Parameters
@@ -179,47 +203,58 @@ class DCMH(Method):
         modality : {"image", "text"}
             Whose codes ``code`` are; the other modality's stored codes and B are constants.
         code : Tensor of shape (b, nbits)
-            The batch's live codes.
+            The batch's live codes (a data-parallel rank's part of the global batch).
         rows : Tensor of shape (b,), int64
             Their fit positions.
         labels : Tensor of shape (n_fit, c)
             Multi-hot labels of every fit item.
+        batch_code : Tensor of shape (B, nbits), optional
+            The whole global batch's codes, ``code``'s rows live
+            (:meth:`~hashx.train.Distribution.live_batch`); None: ``code``.
+        weight : float, default=1.0
+            The part's weight (:meth:`~hashx.train.Distribution.shard`).
 
         Returns
         -------
         terms : dict
             ``"pairwise"``, ``"quantization"`` (times gamma) and ``"balance"``
-            (times eta): the batch's estimates of the terms of J.
+            (times eta): the batch's estimates of the terms of J (of the
+            part, for the first two).
         loss : Tensor of shape ()
-            Their sum.
+            ``weight * (pairwise + quantization) + world_size * balance``
+            (their sum for one process; see :meth:`distribute`).
         """
         s = self.settings
         other = self.buffers["code_text" if modality == "image" else "code_image"]
         terms = {
             "pairwise": self.pairwise(other, code, label_similarity(labels, labels[rows])),
             "quantization": s.gamma * self.quantizer(code, self.buffers["shared"][rows]),
-            "balance": s.eta * self.balance(code),
+            "balance": s.eta * self.balance(code if batch_code is None else batch_code),
         }
-        return terms, terms["pairwise"] + terms["quantization"] + terms["balance"]
+        loss = weight * (terms["pairwise"] + terms["quantization"]) + self.dist.world_size * terms["balance"]
+        return terms, loss
 
     def _train_network(self, modality: str, epoch: int, data) -> dict:
         """One stage: train the ``modality`` network with the other modality's codes and B fixed."""
-        net, batch_fn = ((self.image_net, data.image_batch) if modality == "image"
-                         else (self.text_net, data.text_batch))
+        net = self._forward[modality]
+        batch_fn = data.image_batch if modality == "image" else data.text_batch
         optimizer = self.optimizers[modality][0]
         passes = getattr(self.settings, f"{modality}_passes")
         sums = {"pairwise": 0.0, "quantization": 0.0, "balance": 0.0}
         steps = 0
         for rows in seeded_batches(data.n, self.run.batch_size, seed=self.run.seed, epoch=epoch,
                                    stage=_STAGE_IDS[modality], passes=passes):
-            r = torch.as_tensor(rows, device=self.device)
-            code = net(batch_fn(rows)).code
-            terms, loss = self.batch_terms(modality, code, r, data.labels)
+            local, weight = self.dist.shard(rows)
+            code = net(batch_fn(local)).code
+            terms, loss = self.batch_terms(modality, code, torch.as_tensor(local, device=self.device), data.labels,
+                                           batch_code=self.dist.live_batch(code, len(rows)), weight=weight)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            self.buffers[f"code_{modality}"][r] = code.detach()
-            for name, value in terms.items():
-                sums[name] += float(value.detach())
+            r = torch.as_tensor(rows, device=self.device)
+            self.buffers[f"code_{modality}"][r] = self.dist.gather_batch(code.detach(), len(rows))
+            for name, value in terms.items():  # the balance term is the global batch's on every rank
+                sums[name] += float(value.detach()) * weight
             steps += 1
+        sums = self.dist.mean_over_ranks(sums)
         return {f"{modality}/{name}": total / max(steps, 1) for name, total in sums.items()}

@@ -231,7 +231,7 @@ class SSAH(Method):
                 {m: AlignmentBatch(self.buffers[f"feature_{m}"][r], self.anchors(m)[r], labels)
                  for m in ("image", "text")}, progress=progress, weight=weight)
             count += 1
-        total = self.dist.sum_over_ranks({"discriminator": total})["discriminator"] / self.dist.world_size
+        total = self.dist.mean_over_ranks({"discriminator": total})["discriminator"]
         return {"discriminator": total / max(count, 1)}
 
     def _train_network(self, modality, net, batch_fn, epoch, data) -> dict:
@@ -279,5 +279,5 @@ class SSAH(Method):
             for name, value in terms.items():
                 sums[name] = sums.get(name, 0.0) + float(value.detach()) * weight
             step += 1
-        sums = {k: v / self.dist.world_size for k, v in self.dist.sum_over_ranks(sums).items()}
+        sums = self.dist.mean_over_ranks(sums)
         return {f"{modality}/{name}": total / max(step, 1) for name, total in sums.items()}

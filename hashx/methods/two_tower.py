@@ -85,6 +85,7 @@ class TwoTower(Method):
     """
 
     settings_class = TwoTowerSettings
+    supports_distribution = True
 
     def __init__(self, settings: TwoTowerSettings, *, run, data, device):
         super().__init__(settings, run=run, data=data, device=device)
@@ -113,6 +114,7 @@ class TwoTower(Method):
                for m in _MODALITIES},
             **self.alignment.optimizers(),
         }
+        self._forward = dict(self.nets)
 
     def build_alignment(self):
         """The alignment component between the towers' codes: none for the plain two-tower.
@@ -148,20 +150,25 @@ class TwoTower(Method):
         sums: dict[str, float] = {}
         for step, rows in enumerate(seeded_batches(data.n, self.run.batch_size, seed=self.run.seed, epoch=epoch,
                                                    stage=0)):
-            codes = {"image": self.nets["image"](data.image_batch(rows)).code,
-                     "text": self.nets["text"](data.text_batch(rows)).code}
-            terms = self.loss_terms(codes, rows, data)
-            terms.update(self.alignment_terms(codes, progress=(epoch + (step + 1) / n_steps) / self.run.epochs,
-                                              samples_seen=self.samples_seen(epoch, step, data.n)))
-            loss = sum(terms.values())
+            local, weight = self.dist.shard(rows)
+            codes = {"image": self._forward["image"](data.image_batch(local)).code,
+                     "text": self._forward["text"](data.text_batch(local)).code}
+            # the global batch's contrastive and quantisation terms (see distribute), then the alignment's
+            terms = self.loss_terms({m: self.dist.live_batch(c, len(rows)) for m, c in codes.items()}, rows, data)
+            scales = dict.fromkeys(terms, self.dist.world_size)
+            aligned = self.alignment_terms(codes, progress=(epoch + (step + 1) / n_steps) / self.run.epochs,
+                                           samples_seen=self.samples_seen(epoch, step, data.n), weight=weight)
+            terms.update(aligned)
+            scales.update(dict.fromkeys(aligned, weight))
+            loss = sum(scales[name] * value for name, value in terms.items())
             for opt in optimizers:
                 opt.zero_grad(set_to_none=True)
             loss.backward()
             for opt in optimizers:
                 opt.step()
             for name, value in terms.items():
-                sums[name] = sums.get(name, 0.0) + float(value.detach())
-        stats = {name: total / n_steps for name, total in sums.items()}
+                sums[name] = sums.get(name, 0.0) + float(value.detach()) * weight
+        stats = {name: total / n_steps for name, total in self.dist.mean_over_ranks(sums).items()}
         stats["lr_factor"] = factor
         return stats
 
@@ -195,7 +202,8 @@ class TwoTower(Method):
         Parameters
         ----------
         codes : dict
-            ``{"image": Tensor (b, K), "text": Tensor (b, K)}``, live continuous codes.
+            ``{"image": Tensor (b, K), "text": Tensor (b, K)}``, continuous
+            codes of the (global) batch.
         rows : ndarray of shape (b,), dtype=int64
             The batch's fit positions (``positives="pairs"`` uses only their
             count, ``"labels"`` their labels).
@@ -211,18 +219,43 @@ class TwoTower(Method):
             "quantization": self.settings.beta * 0.5 * (self.quantizer(image) + self.quantizer(text)),
         }
 
-    def alignment_terms(self, codes: dict, *, progress: float, samples_seen: int) -> dict:
+    def distribute(self, dist) -> None:
+        """Train data-parallel with the single-process objective and step.
+
+        Each rank runs its part of every global batch
+        (:meth:`~hashx.train.Distribution.shard`) through the
+        DistributedDataParallel-wrapped towers (and the alignment
+        component's networks).  The contrastive loss compares every image of
+        the batch with every text, so the other parts' codes are its
+        negatives: it is computed on the whole global batch on every rank
+        (:meth:`~hashx.train.Distribution.live_batch`: the other ranks'
+        codes gathered as constants, this rank's live) and multiplied by the
+        world size (so is the quantisation term, which is cheap); the
+        alignment terms are means over the part's items, weighted by its share
+        (:meth:`~hashx.train.Distribution.shard`).  DDP's average of the ranks'
+        gradients is then the single-process gradient of the global batch's
+        loss, up to float summation order: a 2-worker run is the run of one
+        process with the same global batch, not one with half the negatives.
+        There is no per-item state to gather.
+        """
+        super().distribute(dist)
+        self._forward = {m: dist.wrap(net, find_unused_parameters=True) for m, net in self.nets.items()}
+        self.alignment.distribute(dist)
+
+    def alignment_terms(self, codes: dict, *, progress: float, samples_seen: int, weight: float = 1.0) -> dict:
         """The alignment component's terms for both towers (``"<modality>/adversarial"``).
 
         Each modality's codes are the component's features and the other
         modality's codes, detached, its anchors: the component tells the two
         modalities apart and pushes each tower towards the other's codes.
         Components with a stage of their own (GAN) first take one step on the
-        detached codes of the batch.
+        detached codes of the batch, its loss times ``weight`` (a data-parallel
+        rank's share of the global batch).
         """
         if self.alignment.discriminator_stage:
             self.alignment.discriminator_step(
-                {m: AlignmentBatch(codes[m].detach(), codes[_OTHER[m]].detach()) for m in _MODALITIES})
+                {m: AlignmentBatch(codes[m].detach(), codes[_OTHER[m]].detach()) for m in _MODALITIES},
+                weight=weight)
         terms = {}
         for m in _MODALITIES:
             for name, value in self.alignment.generator_terms(

@@ -37,6 +37,11 @@ continuous codes (nbits wide), the only representation the two towers share:
 the layers below the hash layer are separate spaces in the two towers, and
 the codes are what is searched.
 
+Data-parallel training is the two-tower's (:meth:`TwoTower.distribute`): the
+contrastive term on the whole global batch, the modality classifiers
+wrapped in DistributedDataParallel (by the alignment component) and their
+terms, means over each rank's items, weighted by its share of the batch.
+
 Deviations and notes
 --------------------
 The classifiers are hashx's registered ``discriminator`` (nbits -> 512 ->

@@ -17,6 +17,15 @@ same step, up to floating-point summation order.  A rank whose part is
 empty (a last batch smaller than ``W``) runs a stand-in item with weight 0,
 so the collective calls still match.
 
+A term that couples the items of a batch (an in-batch contrastive loss, a
+batch's mean code, a mean over the items that have a label) is not a mean
+of per-item values, so no weight makes a part stand for the batch.  Such a
+term is computed on the whole global batch on every rank
+(:meth:`Distribution.live_batch`: the other ranks' outputs gathered as
+constants, this rank's rows live) and multiplied by ``W``; the ranks'
+gradients then sum to the single-process gradient of the term, and
+DistributedDataParallel's average (division by ``W``) cancels the factor.
+
 Per-item state (SSAH's label-network outputs for every training item,
 DCMH's ``B``, ...) is updated from the whole global batch on every rank:
 :meth:`Distribution.gather_batch` gathers the parts' outputs in batch
@@ -150,6 +159,42 @@ class Distribution:
         dist.all_gather(parts, padded.contiguous())
         return torch.cat([parts[r][:b[r + 1] - b[r]] for r in range(self.world_size)])
 
+    def live_batch(self, local: torch.Tensor, n: int) -> torch.Tensor:
+        """The whole global batch of a per-item output, this rank's rows still in the autograd graph.
+
+        For a term that is not a mean of per-item values (an in-batch
+        contrastive loss, the batch's mean code, a mean over the items that
+        have a label), :meth:`shard`'s weight cannot make the rank's part
+        stand for the global batch.  Instead every rank computes the term on
+        the global batch returned here (the same value on every rank) and
+        multiplies it by ``world_size``: the other ranks' rows are constants,
+        so rank ``r``'s gradient is ``world_size * sum_{i in part r}
+        dL/dx_i dx_i/dtheta``, and the average DistributedDataParallel takes
+        over the ranks is ``sum_i dL/dx_i dx_i/dtheta``, the single-process
+        gradient of the term.
+
+        Parameters
+        ----------
+        local : Tensor of shape (b_r, ...)
+            This rank's output for its part (the stand-in item's on a rank
+            with an empty part: it joins the graph with weight 0, so the
+            rank's backward pass still reaches every parameter).
+        n : int
+            Size of the global batch.
+
+        Returns
+        -------
+        Tensor of shape (n, ...)
+            ``local`` itself for a single process.
+        """
+        if not self.active:
+            return local
+        b = self.bounds(n)
+        mine = b[self.rank + 1] - b[self.rank]
+        gathered = self.gather_batch(local.detach(), n)
+        full = torch.cat([gathered[:b[self.rank]], local[:mine], gathered[b[self.rank + 1]:]])
+        return full if mine else full + 0.0 * local.sum()
+
     def sum_over_ranks(self, values: dict) -> dict:
         """``{name: sum over ranks of value}`` for float values (one all-reduce)."""
         if not self.active or not values:
@@ -160,6 +205,15 @@ class Distribution:
         t = torch.tensor([float(values[k]) for k in names], dtype=torch.float64)
         dist.all_reduce(t)
         return dict(zip(names, t.tolist()))
+
+    def mean_over_ranks(self, values: dict) -> dict:
+        """``{name: sum over ranks of value / world_size}`` (one all-reduce).
+
+        A rank that logs ``weight * term`` for each step (its :meth:`shard`
+        weight) gets, from this, the term's mean over the global batch: the
+        weights of the ranks sum to ``world_size``.
+        """
+        return {k: v / self.world_size for k, v in self.sum_over_ranks(values).items()}
 
     # -- networks and coordination --------------------------------------------------------------
     def wrap(self, module: torch.nn.Module, *, find_unused_parameters: bool = False) -> torch.nn.Module:

@@ -121,9 +121,11 @@ class Method(ABC):
         A method that supports it (``supports_distribution = True``) wraps
         the networks it trains with ``dist.wrap`` and, in every step, trains
         on ``dist.shard(global_batch)`` with its loss multiplied by the shard's
-        weight, gathers per-item outputs with ``dist.gather_batch`` so that
-        per-item state stays identical on every rank, and sums its logged
-        losses with ``dist.sum_over_ranks`` (see :mod:`hashx.train.distributed`).
+        weight (terms that couple a batch's items: on ``dist.live_batch(...)``,
+        times ``dist.world_size``), gathers per-item outputs with
+        ``dist.gather_batch`` so that per-item state stays identical on every
+        rank, and averages its logged losses with ``dist.mean_over_ranks``
+        (see :mod:`hashx.train.distributed`).
         The default only records ``dist``.
         """
         self.dist = dist
