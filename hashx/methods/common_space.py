@@ -250,7 +250,7 @@ class CommonSpaceMethod(Method):
         -------
         image, text : HashOutput
             Rows in global batch order; the other ranks' rows are constants
-            (one all-gather), this rank's rows are its live outputs, so the
+            (one all-gather, :meth:`Distribution.live_batch`), this rank's rows are its live outputs, so the
             gradient of a function of them reaches this rank's networks
             through its own items only.  In one process: the inputs.
         """
@@ -258,12 +258,7 @@ class CommonSpaceMethod(Method):
             return image, text
         parts = [*image, *text]
         widths = [t.shape[1] for t in parts]
-        live = torch.cat(parts, dim=1)
-        gathered = self.dist.gather_batch(live.detach(), n)
-        bounds = self.dist.bounds(n)
-        start, stop = bounds[self.dist.rank], bounds[self.dist.rank + 1]
-        # live[:stop - start] is empty (yet in the graph) on a rank that ran a stand-in item
-        full = torch.cat([gathered[:start], live[:stop - start], gathered[start + (stop - start):]])
+        full = self.dist.live_batch(torch.cat(parts, dim=1), n)
         fields = torch.split(full, widths, dim=1)
         return HashOutput(*fields[:3]), HashOutput(*fields[3:])
 
