@@ -12,7 +12,6 @@ from hashx.methods import CCAITQSettings
 from hashx.methods._linalg import cca, sign_pm
 from shallow_testing import (build, codes, explicit_centered, fit_dense_and_sparse, fit_seeds, fit_steps,
                              synthetic_maps)
-from ssah_testing import tiny_dataset
 
 torch.set_num_threads(2)
 
@@ -79,12 +78,6 @@ def test_sparse_text_gives_the_codes_of_dense_text():
     a, b = fit_dense_and_sparse("cca-itq")
     assert b._prepared["y"].sparse and not a._prepared["y"].sparse
     np.testing.assert_allclose(b.array("wy"), a.array("wy"), rtol=1e-7, atol=1e-10)
-
-
-def test_raw_images_are_rejected_with_a_clear_error():
-    raw = np.zeros((96, 8, 8, 3), dtype=np.uint8)
-    with pytest.raises(HashxValueError, match="feature vectors"):
-        build("cca-itq", tiny_dataset(raw_images=raw))
 
 
 def test_settings_are_validated():

@@ -23,7 +23,9 @@ Under the trainer (:func:`hashx.train.train`) it works like this:
 There is no learning rate, batch or schedule: the run's ``batch_size``,
 ``lr_schedule`` and ``lr_min_factor`` do not apply.  ``run.epochs`` bounds the
 number of epochs as for every method, so with ``iterations_per_epoch`` set a
-run stops after at most ``epochs * iterations_per_epoch`` steps.
+run stops after at most ``epochs * iterations_per_epoch`` steps; with the
+default (None) the whole fit happens in the first epoch, and one epoch is
+all a run needs (``hashx train --epochs 1``, ``hashx bench --epochs 1``).
 """
 
 from __future__ import annotations

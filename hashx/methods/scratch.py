@@ -33,8 +33,10 @@ Notes
 -----
 Initialisation as the authors' code: ``V ~ N(0, 1)``, ``R`` the orthogonal
 factor of a Gaussian matrix, from ``run.seed``; the anchors are drawn from the
-same generator.  The logged objective is divided by n.  Per round the cost
-is O(n m K) (m = anchors): linear in the training-set size.
+same generator.  The logged objective is divided by n and includes the gamma
+terms, which the objective the authors' code prints leaves out although its
+updates minimise them.  Per round the cost is O(n m K) (m = anchors): linear
+in the training-set size.
 """
 
 from __future__ import annotations
