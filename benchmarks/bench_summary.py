@@ -50,7 +50,8 @@ def summary_table(records: list) -> str:
         for d in DIRECTIONS:
             for b in bits:
                 v = maps.get((key, d, b))
-                cells.append("–" if not v else f"{np.mean(v):.4f} ± {np.std(v):.4f}" if len(v) > 1 else f"{v[0]:.4f}")
+                cells.append("–" if not v else f"{v[0]:.4f}" if len(v) == 1
+                             else f"{np.mean(v):.4f} ± {np.std(v):.4f}")
         t = list(seconds[key].values())
         n_seeds = len({seed for _, seed in seconds[key]})
         cells += [str(n_seeds), f"{np.median(t):.1f}", f"{min(t):.1f}-{max(t):.1f}"]

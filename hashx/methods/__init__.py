@@ -7,6 +7,10 @@ Registered names
 ``cmfh``  :class:`CMFH` (:class:`CMFHSettings`), collective matrix factorisation hashing (shallow, unsupervised).
 ``scm-seq``  :class:`SCMSeq` (:class:`SCMSeqSettings`), semantic correlation maximisation, sequential (shallow).
 ``scratch``  :class:`SCRATCH` (:class:`SCRATCHSettings`), discrete matrix factorisation with labels (shallow).
+``dcmh``  :class:`DCMH` (:class:`DCMHSettings`), Deep Cross-Modal Hashing.
+``csq``   :class:`CSQ` (:class:`CSQSettings`), Central Similarity Quantisation on both modalities.
+``two-tower``  :class:`TwoTower` (:class:`TwoTowerSettings`), two towers and a symmetric contrastive loss.
+``ucal``  :class:`UCAL` (:class:`UCALSettings`), two-tower plus a modality classifier behind gradient reversal.
 
 Adding a method: a :class:`~hashx.train.MethodSettings` subclass for its
 hyperparameters, a :class:`~hashx.train.Method` subclass naming it in
@@ -34,6 +38,14 @@ from .scm_seq import SCMSeq as SCMSeq
 from .scm_seq_settings import SCMSeqSettings as SCMSeqSettings
 from .scratch import SCRATCH as SCRATCH
 from .scratch_settings import SCRATCHSettings as SCRATCHSettings
+from .dcmh import DCMH as DCMH
+from .dcmh_settings import DCMHSettings as DCMHSettings
+from .csq import CSQ as CSQ
+from .csq_settings import CSQSettings as CSQSettings
+from .two_tower import TwoTower as TwoTower
+from .two_tower_settings import TwoTowerSettings as TwoTowerSettings
+from .ucal import UCAL as UCAL
+from .ucal_settings import UCALSettings as UCALSettings
 
 __all__ = [
     "Method",
@@ -55,4 +67,12 @@ __all__ = [
     "SCMSeqSettings",
     "SCRATCH",
     "SCRATCHSettings",
+    "DCMH",
+    "DCMHSettings",
+    "CSQ",
+    "CSQSettings",
+    "TwoTower",
+    "TwoTowerSettings",
+    "UCAL",
+    "UCALSettings",
 ]

@@ -10,6 +10,7 @@ Registered names
 ``discriminator``  :class:`Discriminator`, feature-vs-label discriminator.
 ``image_linear_hash``, ``text_linear_hash``  :class:`LinearHash`, the shallow methods' ``sign(x W + b)``.
 ``image_kernel_hash``, ``text_kernel_hash``  :class:`KernelHash`, RBF features on anchors + a linear hash.
+``projection_discriminator``  :class:`ProjectionDiscriminator`, label-conditioned discriminator.
 """
 
 from .cnnf import CNNFTrunk as CNNFTrunk
@@ -37,6 +38,7 @@ from .label_net import LabelNet as LabelNet
 from .linear_hash import LinearHash as LinearHash
 from .linear_hash import ProjectionOutput as ProjectionOutput
 from .lrn import SSAHLocalResponseNorm as SSAHLocalResponseNorm
+from .projection_discriminator import ProjectionDiscriminator as ProjectionDiscriminator
 from .registry import MODELS as MODELS
 from .registry import create_model as create_model
 from .registry import list_models as list_models
@@ -80,4 +82,5 @@ __all__ = [
     "RBFFeatures",
     "rbf_features",
     "squared_distances",
+    "ProjectionDiscriminator",
 ]
