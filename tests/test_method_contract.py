@@ -48,7 +48,9 @@ def test_contract(method, tmp_path):
     # a fresh run, epoch by epoch, with a checkpoint after each
     reports = []
     straight = _train(method, tmp_path / "straight", progress=reports.append, epochs=3)
-    assert [r.epoch for r in reports] == [0, 1, 2]
+    assert 1 <= len(reports) <= 3 and [r.epoch for r in reports] == list(range(len(reports)))
+    # fewer epochs only when the method converged (a closed form fits in epoch 0): the run ends there
+    assert len(reports) == 3 or (straight.stopped_early and len(reports) == len(straight.history))
     assert all(np.isfinite(v) for r in reports for v in r.losses.values())
     assert straight.best_checkpoint.is_file() and straight.last_checkpoint.is_file()
     assert load_checkpoint(straight.best_checkpoint)["method"]["name"] == method

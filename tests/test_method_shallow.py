@@ -71,3 +71,11 @@ def test_the_trainer_refuses_a_distribution_for_a_shallow_method(tmp_path):
     with pytest.raises(HashxValueError, match="does not support distributed training"):
         train(tiny_dataset(), tiny_split(), tmp_path / "run", method=settings, run=run, distribution=TwoRanks())
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("method", ["scm-seq", "cmfh"])
+def test_a_converged_fit_ends_the_run_before_its_planned_epochs(method, tmp_path):
+    run, settings = configure(method, {"nbits": 16, "epochs": 5, "seed": 0})
+    result = train(tiny_dataset(), tiny_split(), tmp_path / "run", method=settings, run=run)
+    assert [h["epoch"] for h in result.history] == [0]  # the whole fit in epoch 0, no idle epochs 1..4
+    assert result.best_epoch == 0 and result.stopped_early

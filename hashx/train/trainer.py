@@ -297,6 +297,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
             progress(report)
         if stopping:
             log.info("early stopping after epoch %d (best epoch %s)", epoch, state.best_epoch)
+        if state.finished:  # early stopping, or a method that converged before its plan ran out
             break
         epoch += 1
     return _result(out_dir, run, method, state)
