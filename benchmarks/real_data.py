@@ -61,7 +61,7 @@ def _split_for(proxy: str, data_dir, mir_train: int):
 
 
 def _job(args):
-    proxy, method, bits, seeds, out, data_dir, mir_train, epochs = args
+    proxy, method, bits, seeds, out, data_dir, mir_train, epochs, db_codes = args
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch
 
@@ -71,7 +71,7 @@ def _job(args):
     ds, split = _split_for(proxy, data_dir, mir_train)
     t0 = time.perf_counter()
     run_benchmark(ds, split, protocol=proxy, methods=[method], bits=bits, seeds=seeds,
-                  out_dir=Path(out) / proxy / method, epochs=epochs)
+                  out_dir=Path(out) / proxy / method, epochs=epochs, db_codes=db_codes)
     return proxy, method, time.perf_counter() - t0
 
 
@@ -79,7 +79,7 @@ def run(args) -> int:
     methods = [m for m in args.methods.split(",") if m]
     proxies = [p for p in args.proxies.split(",") if p]
     bits = [int(b) for b in args.bits.split(",")]
-    jobs = [(p, m, bits, args.seeds, args.out, args.data_dir, args.mir_train, args.epochs)
+    jobs = [(p, m, bits, args.seeds, args.out, args.data_dir, args.mir_train, args.epochs, args.db_codes)
             for p in proxies for m in methods]
     meta = Path(args.out) / "meta.json"
     meta.parent.mkdir(parents=True, exist_ok=True)
@@ -178,6 +178,8 @@ def main(argv=None) -> int:
     r.add_argument("--epochs", type=int, default=None, help="override every run's epochs (default: its own)")
     r.add_argument("--jobs", type=int, default=2)
     r.add_argument("--mir-train", type=int, default=2000)
+    r.add_argument("--db-codes", choices=("features", "learned"), default="features",
+                   help="hashx bench --db-codes; a finished run's model is reused for the other choice")
     r.add_argument("--data-dir", default=os.environ.get("HASHX_SHARED_DATA", str(DEFAULT_SHARED)))
     t = sub.add_parser("table")
     t.add_argument("--out", required=True)

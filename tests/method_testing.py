@@ -9,6 +9,11 @@ from __future__ import annotations
 #: method name -> settings of a tiny network that trains in a second on ``ssah_testing.tiny_dataset``
 TINY_SETTINGS = {
     "ssah": {"hidden_dim": 32, "feature_dim": 16, "lr_discriminator": 1e-3},
+    # shallow methods: one alternating step per epoch, so that the contract's kill-and-resume lands mid-fit
+    "cca-itq": {"iterations_per_epoch": 1},
+    "cmfh": {"iterations_per_epoch": 1},
+    "scm-seq": {},
+    "scratch": {"iterations_per_epoch": 1, "n_anchors": 24},
     "dcmh": {"hidden_dim": 32, "feature_dim": 16},
     "csq": {"hidden_dim": 32, "feature_dim": 16},
     "two-tower": {"hidden_dim": 32, "feature_dim": 16},
@@ -16,6 +21,9 @@ TINY_SETTINGS = {
     "dscmr": {"hidden_dim": 32, "feature_dim": 16},
     "acmr": {"hidden_dim": 32, "feature_dim": 16},
 }
+
+#: methods whose fit draws no random numbers (closed forms): another seed must give the SAME codes
+SEED_INDEPENDENT = {"scm-seq"}
 
 #: run settings shared by the contract tests
 TINY_RUN = {"nbits": 16, "epochs": 2, "batch_size": 16, "eval_batch_size": 64, "seed": 0}

@@ -16,7 +16,7 @@ from dist_testing import query_maps, run_workers, train_each_worker
 from hashx.exceptions import HashxValueError
 from hashx.methods import configure, get_method, list_methods
 from hashx.train import LAST_CHECKPOINT, Distribution, load_checkpoint, load_encoder, train
-from method_testing import TINY_RUN, TINY_SETTINGS, all_tensors
+from method_testing import SEED_INDEPENDENT, TINY_RUN, TINY_SETTINGS, all_tensors
 from ssah_testing import tiny_dataset, tiny_split
 
 torch.set_num_threads(2)
@@ -52,7 +52,9 @@ def test_contract(method, tmp_path):
     # a fresh run, epoch by epoch, with a checkpoint after each
     reports = []
     straight = _train(method, tmp_path / "straight", progress=reports.append, epochs=3)
-    assert [r.epoch for r in reports] == [0, 1, 2]
+    assert 1 <= len(reports) <= 3 and [r.epoch for r in reports] == list(range(len(reports)))
+    # fewer epochs only when the method converged (a closed form fits in epoch 0): the run ends there
+    assert len(reports) == 3 or (straight.stopped_early and len(reports) == len(straight.history))
     assert all(np.isfinite(v) for r in reports for v in r.losses.values())
     assert straight.best_checkpoint.is_file() and straight.last_checkpoint.is_file()
     assert load_checkpoint(straight.best_checkpoint)["method"]["name"] == method
@@ -81,7 +83,8 @@ def test_contract(method, tmp_path):
     np.testing.assert_array_equal(ca[1], again[1])
     assert ca[0].shape == (tiny_split().query.size, 2) and ca[0].dtype == np.uint8
     other = _codes(_train(method, tmp_path / "other", epochs=3, seed=1))
-    assert not (np.array_equal(ca[0], other[0]) and np.array_equal(ca[1], other[1]))
+    same = np.array_equal(ca[0], other[0]) and np.array_equal(ca[1], other[1])
+    assert same == (method in SEED_INDEPENDENT)  # the seed is used, unless the method has no randomness
 
 
 #: The distributed case's run: 64 fit items in batches of 21 make parts of 10 and 11 items (unequal shard

@@ -3,6 +3,10 @@
 Registered names
 ----------------
 ``ssah``  :class:`SSAH` (:class:`SSAHSettings`), Self-Supervised Adversarial Hashing.
+``cca-itq``  :class:`CCAITQ` (:class:`CCAITQSettings`), CCA + iterative quantisation (shallow, unsupervised).
+``cmfh``  :class:`CMFH` (:class:`CMFHSettings`), collective matrix factorisation hashing (shallow, unsupervised).
+``scm-seq``  :class:`SCMSeq` (:class:`SCMSeqSettings`), semantic correlation maximisation, sequential (shallow).
+``scratch``  :class:`SCRATCH` (:class:`SCRATCHSettings`), discrete matrix factorisation with labels (shallow).
 ``dcmh``  :class:`DCMH` (:class:`DCMHSettings`), Deep Cross-Modal Hashing.
 ``csq``   :class:`CSQ` (:class:`CSQSettings`), Central Similarity Quantisation on both modalities.
 ``two-tower``  :class:`TwoTower` (:class:`TwoTowerSettings`), two towers and a symmetric contrastive loss.
@@ -28,6 +32,14 @@ from .registry import make_settings as make_settings
 from .registry import register_method as register_method
 from .ssah import SSAH as SSAH
 from .ssah_settings import SSAHSettings as SSAHSettings
+from .cca_itq import CCAITQ as CCAITQ
+from .cca_itq_settings import CCAITQSettings as CCAITQSettings
+from .cmfh import CMFH as CMFH
+from .cmfh_settings import CMFHSettings as CMFHSettings
+from .scm_seq import SCMSeq as SCMSeq
+from .scm_seq_settings import SCMSeqSettings as SCMSeqSettings
+from .scratch import SCRATCH as SCRATCH
+from .scratch_settings import SCRATCHSettings as SCRATCHSettings
 from .dcmh import DCMH as DCMH
 from .dcmh_settings import DCMHSettings as DCMHSettings
 from .csq import CSQ as CSQ
@@ -53,6 +65,14 @@ __all__ = [
     "split_overrides",
     "SSAH",
     "SSAHSettings",
+    "CCAITQ",
+    "CCAITQSettings",
+    "CMFH",
+    "CMFHSettings",
+    "SCMSeq",
+    "SCMSeqSettings",
+    "SCRATCH",
+    "SCRATCHSettings",
     "DCMH",
     "DCMHSettings",
     "CSQ",

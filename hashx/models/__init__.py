@@ -8,6 +8,8 @@ Registered names
 ``text_net``       :class:`TextNet`, text network with multi-scale fusion.
 ``text_mlp``       :class:`TextMLP`, plain MLP text network.
 ``discriminator``  :class:`Discriminator`, feature-vs-label discriminator.
+``image_linear_hash``, ``text_linear_hash``  :class:`LinearHash`, the shallow methods' ``sign(x W + b)``.
+``image_kernel_hash``, ``text_kernel_hash``  :class:`KernelHash`, RBF features on anchors + a linear hash.
 ``projection_discriminator``  :class:`ProjectionDiscriminator`, label-conditioned discriminator.
 ``common_space_image``, ``common_space_text``
                    :class:`CommonSpaceTower`, a modality's tower into a common space (DSCMR, ACMR).
@@ -31,7 +33,13 @@ from .image_spec import NetSpec as NetSpec
 from .image_spec import ImageNetSpec as ImageNetSpec
 from .image_spec import image_net_spec as image_net_spec
 from .input_norm import InputNorm as InputNorm
+from .kernel_hash import KernelHash as KernelHash
+from .kernel_hash import RBFFeatures as RBFFeatures
+from .kernel_hash import rbf_features as rbf_features
+from .kernel_hash import squared_distances as squared_distances
 from .label_net import LabelNet as LabelNet
+from .linear_hash import LinearHash as LinearHash
+from .linear_hash import ProjectionOutput as ProjectionOutput
 from .lrn import SSAHLocalResponseNorm as SSAHLocalResponseNorm
 from .projection_discriminator import ProjectionDiscriminator as ProjectionDiscriminator
 from .registry import MODELS as MODELS
@@ -71,6 +79,12 @@ __all__ = [
     "TextNet",
     "TextMLP",
     "Discriminator",
+    "ProjectionOutput",
+    "LinearHash",
+    "KernelHash",
+    "RBFFeatures",
+    "rbf_features",
+    "squared_distances",
     "ProjectionDiscriminator",
     "CommonSpaceTower",
 ]

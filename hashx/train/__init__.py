@@ -29,6 +29,7 @@ from .checkpoint import save_checkpoint as save_checkpoint
 from .device import resolve_device as resolve_device
 from .dims import DataDims as DataDims
 from .distributed import Distribution as Distribution
+from .distributed import check_distributable as check_distributable
 from .encode_file import EncodedFile as EncodedFile
 from .encode_file import encode_file as encode_file
 from .encoder import Encoder as Encoder
@@ -64,6 +65,7 @@ __all__ = [
     "MethodSettings",
     "DataDims",
     "Distribution",
+    "check_distributable",
     "FitData",
     "Encoder",
     "EpochReport",

@@ -56,9 +56,31 @@ import torch
 
 from ..exceptions import HashxValueError
 
-__all__ = ["Distribution", "SINGLE_PROCESS"]
+__all__ = ["Distribution", "SINGLE_PROCESS", "check_distributable"]
 
 log = logging.getLogger(__name__)
+
+
+def check_distributable(method, world_size: int) -> None:
+    """Refuse ``world_size > 1`` processes for a method that cannot train data-parallel.
+
+    Parameters
+    ----------
+    method : MethodSettings
+        The method's settings (its ``method_class`` says whether it supports distribution).
+    world_size : int
+        The number of processes asked for (``--nproc``, ``WORLD_SIZE``).
+
+    Raises
+    ------
+    HashxValueError
+        ``world_size > 1`` and the method's class sets ``supports_distribution = False``
+        (e.g. the shallow methods, fitted in closed form over the whole training set).
+    """
+    if world_size > 1 and not method.method_class.supports_distribution:
+        raise HashxValueError(f"Method {method.method_name!r} does not support distributed training (its class "
+                              f"sets supports_distribution = False); train it in one process (without --nproc or "
+                              f"torchrun). Got {world_size} processes.")
 
 
 class Distribution:

@@ -21,7 +21,7 @@ from ..exceptions import CheckpointError, HashxTypeError, HashxValueError
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import resolve_device
 from .dims import DataDims
-from .distributed import SINGLE_PROCESS, Distribution
+from .distributed import SINGLE_PROCESS, Distribution, check_distributable
 from .encoder import Encoder
 from .fit_data import FitData
 from .learned_codes import learned_payload
@@ -209,9 +209,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
     """
     run = _check_inputs(dataset, split, method, run, "train")
     dist = SINGLE_PROCESS if distribution is None else distribution
-    if dist.active and not method.method_class.supports_distribution:
-        raise HashxValueError(f"Method {method.method_name!r} does not support distributed training (its class "
-                              f"sets supports_distribution = False); train it in one process.")
+    check_distributable(method, dist.world_size)
     adaptive = run.adaptive
     run = run.resolved(n_fit=int(split.fit.size))
     dev = resolve_device(device, caller="train")
@@ -299,6 +297,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
             progress(report)
         if stopping:
             log.info("early stopping after epoch %d (best epoch %s)", epoch, state.best_epoch)
+        if state.finished:  # early stopping, or a method that converged before its plan ran out
             break
         epoch += 1
     return _result(out_dir, run, method, state)

@@ -59,12 +59,13 @@ def command(ctx, dataset, data_dir, split_seed, split_sizes, methods, bits, seed
     from hashx.data import load_protocol
     from hashx.experiments import plan_runs, plot_benchmark_curves, read_records, results_table, run_benchmark
     from hashx.experiments.runner import RESULTS_FILE
-    from hashx.train import Distribution, resolve_device
+    from hashx.train import Distribution, check_distributable, resolve_device
 
     method_list = [m.strip() for m in methods.split(",") if m.strip()]
     bit_list = parse_int_list(bits, "--bits")
     extra = parse_overrides(overrides)
-    plan_runs(method_list, bit_list, seeds, epochs=epochs, overrides=extra)  # every setting checked up front
+    for *_, settings in plan_runs(method_list, bit_list, seeds, epochs=epochs, overrides=extra):
+        check_distributable(settings, nproc)  # every setting checked up front
     resolve_device(device, caller="hashx bench")
     out = Path(out)
     read_records(out / RESULTS_FILE)  # a corrupted results file fails before any training

@@ -49,11 +49,12 @@ def command(ctx, dataset, data_dir, split_seed, split_sizes, method, bits, seed,
                -m hashx train --dataset mirflickr25k --data-dir DIR --bits 64 --out runs/mir
     """
     from hashx.data import load_protocol
-    from hashx.train import Distribution, train_bits
+    from hashx.train import Distribution, check_distributable, train_bits
 
     bit_list = None if bits is None else parse_int_list(bits, "--bits")
     run, settings, bit_list = settings_from_options(method=method, config_path=config_path, overrides=overrides,
                                                     flags={"seed": seed, "epochs": epochs}, bits=bit_list)
+    check_distributable(settings, nproc)
     if nproc > 1:  # every option was checked above; the workers run this same command
         launch_workers(command_argv(ctx), nproc)
         return
