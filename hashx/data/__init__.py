@@ -31,6 +31,8 @@ from .matfile import MatFile as MatFile
 from .matfile import mat_version as mat_version
 from .mirflickr import load_mirflickr25k as load_mirflickr25k
 from .mirflickr import read_mirflickr25k_labels_tags as read_mirflickr25k_labels_tags
+from .label_files import read_label_file as read_label_file
+from .label_files import read_label_files as read_label_files
 from .modality_file import read_modality as read_modality
 from .nuswide import load_nuswide as load_nuswide
 from .nuswide import read_nuswide_concepts as read_nuswide_concepts
@@ -80,6 +82,8 @@ __all__ = [
     "load_npy",
     "save_generic",
     "read_modality",
+    "read_label_file",
+    "read_label_files",
     "make_synthetic",
     "make_mirflickr_synthimg",
     "linear_probe_map",

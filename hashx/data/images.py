@@ -38,11 +38,15 @@ import logging
 import numpy as np
 
 from .._validation import check_array, check_choice, check_int
-from ..exceptions import HashxTypeError, HashxValueError
+from ..exceptions import DataFormatError, HashxTypeError, HashxValueError
 
-__all__ = ["LazyImages", "preprocess_images", "LAYOUTS"]
+__all__ = ["LazyImages", "preprocess_images", "LAYOUTS", "MIN_IMAGE_SIZE"]
 
 logger = logging.getLogger(__name__)
+
+#: The smallest height and width of raw images hashx reads: CNN-F, the network
+#: for raw images (:mod:`hashx.models.cnnf`), needs a 3x3 map before pool5.
+MIN_IMAGE_SIZE = 63
 
 #: Stored layouts; each letter names the stored axis at its position
 #: (n = item, h = image row, w = image column, c = colour).
@@ -193,7 +197,16 @@ class LazyImages:
                           batch_size=self.batch_size, source=self.source)
 
     def _read_sorted(self, rows: np.ndarray) -> np.ndarray:
-        """Stored items ``rows`` (sorted, unique) as (b, H, W, 3)."""
+        """Stored items ``rows`` (sorted, unique) as (b, H, W, 3); a failed read names the source."""
+        try:
+            return self._read_sorted_unchecked(rows)
+        except (OSError, RuntimeError, KeyError) as exc:  # h5py: a truncated or damaged file
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            raise DataFormatError(f"Raw images {self.source or '(no source)'}: items {int(rows[0])}.."
+                                  f"{int(rows[-1])} could not be read; the file is truncated or corrupted "
+                                  f"({type(exc).__name__}: {text[:200]}).") from None
+
+    def _read_sorted_unchecked(self, rows: np.ndarray) -> np.ndarray:
         axis = self.layout.index("n")
         lo, hi = int(rows[0]), int(rows[-1]) + 1
         sel = [slice(None)] * 4

@@ -141,7 +141,14 @@ def load_checkpoint(path, *, map_location="cpu", kind: str | None = None) -> dic
     missing = [k for k in (_REQUIRED if version >= 2 else _REQUIRED_V1) if k not in obj]
     if missing:
         raise CheckpointError(f"Checkpoint {str(path)!r} lacks the entries {missing}; it is incomplete.")
-    if content_digest(obj) != obj["checksum"]:
+    try:
+        digest = content_digest(obj)
+    except (RecursionError, RuntimeError, TypeError, ValueError) as exc:  # sparse tensors, absurd nesting...
+        raise CheckpointError(
+            f"Checkpoint {str(path)!r} is corrupted or foreign: its contents cannot be checksummed "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})."
+        ) from None
+    if digest != obj["checksum"]:
         raise CheckpointError(
             f"Checkpoint {str(path)!r} is corrupted: its contents do not match the SHA-256 checksum "
             f"recorded when it was written."
