@@ -11,8 +11,15 @@ Readers (one module per dataset family), all returning a
 - :mod:`~hashx.data.synthetic`: seeded stand-ins (a synthetic dataset; MIRFlickr with synthetic images),
   and :mod:`~hashx.data.wiki_like`, the ``wiki-like`` preset shaped like the Wikipedia benchmark;
 - :mod:`~hashx.data.probe`: linear probes measuring the label signal of features;
+- :mod:`~hashx.data.modality_file` and :mod:`~hashx.data.label_files`: one modality of a file
+  (``hashx encode``), and the query and database label files of an evaluation in one class space
+  (``hashx eval``);
 - :mod:`~hashx.data.matfile`: MATLAB v5 / v7.3 reading;
 - :mod:`~hashx.data.images` and :mod:`~hashx.data.vggf`: raw images and CNN-F weights.
+
+Files are untrusted: sparse parts, declared sizes, ``.npz`` members and HDF5
+objects are checked before use (``_csr``, ``_limits``, ``_numpy_files``,
+``_hdf5``), and every error names the file and the variable.
 
 Protocols (:mod:`~hashx.data.protocols`): :func:`list_protocols`,
 :func:`get_protocol`, :func:`load_dataset`, :func:`make_split`,

@@ -125,7 +125,7 @@ class NpzArchive:
         try:
             shape, dtype, available = self._header(name)
         except _READ_ERRORS as exc:
-            raise DataFormatError(f"{where(self.path, name)}: its header is damaged ({cause(exc)}).") from None
+            raise DataFormatError(f"{where(self.path, name)}: the archive member is damaged ({cause(exc)}).") from None
         if dtype.hasobject:
             raise DataFormatError(
                 f"{where(self.path, name)}: holds Python objects (dtype {dtype}); hashx never unpickles data "

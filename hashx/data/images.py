@@ -34,6 +34,7 @@ numpy arrays ready for ``torch.from_numpy``.  This module never imports torch.
 from __future__ import annotations
 
 import logging
+import os
 
 import numpy as np
 
@@ -70,6 +71,19 @@ def _to_nhwc(block: np.ndarray, layout: str) -> np.ndarray:
     for c in range(3):
         out[..., c] = np.take(block, c, axis=axes.index("c")).transpose(perm)
     return out
+
+
+def _backing_file(store):
+    """``(file name, size when opened)`` of an HDF5 dataset or a memory map, else None."""
+    name = getattr(store, "filename", None) if isinstance(store, np.memmap) else None
+    if name is None and not isinstance(store, np.ndarray):
+        name = getattr(getattr(store, "file", None), "filename", None)
+    if not name:
+        return None
+    try:
+        return str(name), os.path.getsize(name)
+    except OSError:
+        return None
 
 
 def _guess_layout(store) -> str:
@@ -130,6 +144,7 @@ class LazyImages:
             layout = _guess_layout(store)
         check_choice(layout, "layout", LAYOUTS, caller="LazyImages")
         self._store = store
+        self._file = _backing_file(store)
         self.layout = layout
         self.batch_size = check_int(batch_size, "batch_size", caller="LazyImages", min_value=1)
         self.source = source
@@ -193,11 +208,27 @@ class LazyImages:
 
     def subset(self, idx) -> "LazyImages":
         """A lazy view of the items at positions ``idx`` (nothing is read)."""
-        return LazyImages(self._store, layout=self.layout, rows=self._stored_rows(idx),
+        view = LazyImages(self._store, layout=self.layout, rows=self._stored_rows(idx),
                           batch_size=self.batch_size, source=self.source)
+        view._file = self._file  # the size when the file was first opened
+        return view
 
     def _read_sorted(self, rows: np.ndarray) -> np.ndarray:
-        """Stored items ``rows`` (sorted, unique) as (b, H, W, 3); a failed read names the source."""
+        """Stored items ``rows`` (sorted, unique) as (b, H, W, 3); a failed read names the source.
+
+        A file that shrank since it was opened (truncated by another program) is refused before the
+        read: HDF5 would return zeros for the missing bytes, a memory map would kill the process (SIGBUS).
+        """
+        if self._file is not None:
+            name, size = self._file
+            try:
+                now = os.path.getsize(name)
+            except OSError:
+                now = -1
+            if now < size:
+                raise DataFormatError(f"Raw images {self.source or repr(name)}: the file '{name}' shrank from {size} "
+                                      f"to {max(now, 0)} bytes since it was opened (another program changed it); "
+                                      f"its images cannot be read.")
         try:
             return self._read_sorted_unchecked(rows)
         except (OSError, RuntimeError, KeyError) as exc:  # h5py: a truncated or damaged file
