@@ -165,6 +165,8 @@ def main(argv=None):
                              "seconds": round(time.time() - t0, 1), "examples": examples}
             print(f"{name}: {results[name]['inputs']} inputs, {dict(counts)}, {results[name]['seconds']} s",
                   file=sys.stderr, flush=True)
+            if args.json:  # after every family, so a long run that stops early keeps what it measured
+                _write(args.json, {"meta": _meta(hashx, args, started), "results": results})
     finally:
         runner.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -179,13 +181,21 @@ def main(argv=None):
         total["inputs"] += r["inputs"]
         print(f"| {name} | {r['inputs']:,} | " + " | ".join(f"{c[k]:,}" for k in COLUMNS) + " |")
     print(f"| **all** | {total['inputs']:,} | " + " | ".join(f"{total[k]:,}" for k in COLUMNS) + " |")
-    meta = {"hashx_version": hashx.__version__, "hashx_path": str(Path(hashx.__file__).parent), "machine": machine(),
-            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d"), "seed": args.seed,
-            "inputs_per_reader": args.inputs, "timeout_s": args.timeout, "seconds": round(time.time() - started)}
+    meta = _meta(hashx, args, started)
     print(f"\n{meta}")
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+        _write(args.json, {"meta": meta, "results": results})
+
+
+def _meta(hashx, args, started) -> dict:
+    return {"hashx_version": hashx.__version__, "hashx_path": str(Path(hashx.__file__).parent), "machine": machine(),
+            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d"), "seed": args.seed,
+            "inputs_per_reader": args.inputs, "timeout_s": args.timeout, "seconds": round(time.time() - started)}
+
+
+def _write(path, payload) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(payload, indent=1))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from hashx_cli.main import cli
 REPO = Path(__file__).resolve().parents[1]
 LEGACY_MODEL = REPO / "tests" / "data" / "legacy" / "ssah-format1-model.pt"
 #: Mutated inputs per family on top of its hostile cases and first seed.
-MUTATIONS = 6
+MUTATIONS = 3
 
 
 def _commands(name, folder, aux):

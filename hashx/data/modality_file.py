@@ -35,7 +35,7 @@ from ._hdf5 import hdf5_dataset, hdf5_errors, open_hdf5
 from ._numpy_files import NpzArchive, open_npy
 from .matfile import MatFile
 
-__all__ = ["read_modality", "DEFAULT_VARIABLES", "MODALITY_SUFFIXES"]
+__all__ = ["read_modality", "open_modality", "DEFAULT_VARIABLES", "MODALITY_SUFFIXES"]
 
 DEFAULT_VARIABLES = {
     "image": ("image", "XAll", "IAll", "images", "I_te", "I_tr", "X"),
