@@ -9,6 +9,10 @@ from __future__ import annotations
 #: method name -> settings of a tiny network that trains in a second on ``ssah_testing.tiny_dataset``
 TINY_SETTINGS = {
     "ssah": {"hidden_dim": 32, "feature_dim": 16, "lr_discriminator": 1e-3},
+    "dcmh": {"hidden_dim": 32, "feature_dim": 16},
+    "csq": {"hidden_dim": 32, "feature_dim": 16},
+    "two-tower": {"hidden_dim": 32, "feature_dim": 16},
+    "ucal": {"hidden_dim": 32, "feature_dim": 16, "grl_ramp_samples": 100},
 }
 
 #: run settings shared by the contract tests
@@ -27,3 +31,24 @@ def all_tensors(obj, prefix=""):
             yield from all_tensors(v, f"{prefix}/{i}")
     elif isinstance(obj, torch.Tensor):
         yield prefix, obj
+
+
+def build_method(name, dataset=None, split=None, *, setup=True, **changes):
+    """Registered method ``name`` built on the tiny data with its TINY_SETTINGS, and its FitData.
+
+    ``changes`` may name run settings or the method's settings (bare names).
+    """
+    import torch
+
+    from hashx.methods import configure
+    from hashx.train import FitData
+    from ssah_testing import tiny_dataset, tiny_split
+
+    dataset = tiny_dataset() if dataset is None else dataset
+    split = tiny_split(len(dataset)) if split is None else split
+    run, settings = configure(name, {**TINY_RUN, **TINY_SETTINGS[name], **changes})
+    data = FitData(dataset, split.fit, device=torch.device("cpu"))
+    method = settings.build(run=run, data=data, device=torch.device("cpu"))
+    if setup:
+        method.setup(data)
+    return method, data

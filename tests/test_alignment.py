@@ -26,7 +26,7 @@ torch.set_num_threads(2)
 
 
 def test_registry_lists_every_component_and_suggests_the_closest():
-    assert ALIGNMENTS.names() == ["gan", "gan_detached", "grl", "none"]
+    assert ALIGNMENTS.names() == ["gan", "gan_detached", "grl", "none", "projection", "wgan_gp"]
     assert GRL_SCHEDULES.names() == ["constant", "dann", "samples"]
     with pytest.raises(HashxValueError, match=r"'alignment' parameter of create_alignment.*did you mean 'grl'"):
         create_alignment("gril")
@@ -127,3 +127,62 @@ def test_alignment_state_round_trip():
         assert torch.equal(va, vb), k
     assert a.discriminator_step({"image": _batch(4), "text": _batch(5)}) == b.discriminator_step(
         {"image": _batch(4), "text": _batch(5)})
+
+
+def test_projection_discriminator_needs_and_uses_the_labels():
+    torch.manual_seed(0)
+    proj = create_alignment("projection", **_kwargs(n_labels=3))
+    b = _batch(6)
+    labels = torch.tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 0, 0], [1, 0, 1]], dtype=torch.float32)
+    batch = AlignmentBatch(b.features, b.anchors, labels)
+    first = proj.discriminator_step({"image": batch, "text": batch})
+    for _ in range(30):
+        last = proj.discriminator_step({"image": batch, "text": batch})
+    assert last < first
+    with torch.no_grad():  # the labels change the score
+        assert not torch.allclose(proj.score("image", b.features, labels, progress=0.0),
+                                  proj.score("image", b.features, labels.roll(1, 0), progress=0.0))
+    with pytest.raises(HashxValueError, match="labels"):
+        proj.discriminator_step({"image": b})
+    with pytest.raises(HashxValueError, match="'n_labels'"):
+        create_alignment("projection", **_kwargs())
+
+
+def test_instance_noise_is_relative_annealed_and_reproducible():
+    torch.manual_seed(0)
+    a = create_alignment("gan", **_kwargs(instance_noise=0.5, seed=3))
+    x = torch.full((4000, 16), 2.0)
+    assert torch.equal(a.noisy(x, 1.0), x)  # annealed to nothing at the end
+    noise = a.noisy(x, 0.5) - x  # sd = 0.5 * (1 - 0.5) * rms(x) = 0.5
+    assert float(noise.std()) == pytest.approx(0.5, rel=0.02) and a.draws == 1
+    b = create_alignment("gan", **_kwargs(instance_noise=0.5, seed=3))
+    assert torch.equal(b.noisy(x, 0.5) - x, noise)  # the same numbered draw
+    assert not torch.equal(a.noisy(x, 0.5) - x, noise)  # the next draw differs
+    none = create_alignment("gan", **_kwargs())
+    assert torch.equal(none.noisy(x, 0.0), x)
+
+
+class _LinearCritic(torch.nn.Module):
+    def __init__(self, w):
+        super().__init__()
+        self.w = torch.nn.Parameter(w)
+
+    def forward(self, x):
+        return x @ self.w
+
+
+def test_wgan_gp_critic_loss_by_hand_with_a_linear_critic():
+    torch.manual_seed(0)
+    wgan = create_alignment("wgan_gp", **_kwargs(gp_weight=2.0, modalities=("image",)))
+    w = torch.tensor([3.0, 4.0] + [0.0] * 14)  # ||w|| = 5: the penalty is (5 - 1)^2 = 16 at every point
+    wgan.nets["image"] = _LinearCritic(w.clone())
+    wgan.forward = dict(wgan.nets.items())
+    wgan.optimizer = torch.optim.SGD(wgan.nets.parameters(), lr=0.0)
+    b = _batch(7)
+    expected = float((b.features @ w).mean() - (b.anchors @ w).mean() + 2.0 * 16.0)
+    assert wgan.discriminator_step({"image": b}) == pytest.approx(expected, rel=1e-5)
+    features = b.features.clone().requires_grad_(True)
+    term = wgan.generator_terms("image", AlignmentBatch(features, b.anchors), progress=0.0, samples_seen=1)
+    assert float(term["adversarial"].detach()) == pytest.approx(-0.5 * float((b.features @ w).mean()), rel=1e-5)
+    term["adversarial"].backward()
+    torch.testing.assert_close(features.grad, (-0.5 * w / b.features.shape[0]).expand_as(features))

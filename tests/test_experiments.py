@@ -3,13 +3,16 @@
 import pytest
 
 from hashx.experiments import VARIANTS, method_names, plan_runs, resolve_method, results_table
-from hashx.methods import list_methods, make_settings
+from hashx.experiments.variants import qualified
+from hashx.methods import configure, list_methods
 
 
 def test_every_variant_is_a_valid_config():
     for name, (method, settings) in VARIANTS.items():
-        config = make_settings(method, **settings)
-        assert all(getattr(config, k) == v for k, v in settings.items()), name
+        run, config = configure(method, qualified(method, settings))
+        for key, value in settings.items():
+            got = getattr(run, key[4:]) if key.startswith("run.") else getattr(config, key)
+            assert got == value, (name, key)
     assert resolve_method("ssah-noadv") == ("ssah", {"alignment": "none"})
     assert set(list_methods()) <= set(method_names()) and set(VARIANTS) <= set(method_names())
 

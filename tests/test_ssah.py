@@ -66,9 +66,12 @@ def test_ablation_has_no_discriminator_stage_or_term():
     assert {"discriminator_image", "discriminator_text"} <= set(full.modules())
 
 
-@pytest.mark.parametrize("alignment", ["gan", "grl", "gan_detached", "none"])
-def test_one_epoch_trains_every_network_with_finite_losses(alignment):
-    method, data = _method(alignment=alignment)
+@pytest.mark.parametrize("alignment, extra", [
+    ("gan", {}), ("grl", {}), ("gan_detached", {}), ("none", {}), ("projection", {}), ("wgan_gp", {}),
+    ("gan", {"instance_noise": 0.5}), ("gan", {"align_to": "modality"}), ("grl", {"grl_schedule": "samples"}),
+])
+def test_one_epoch_trains_every_network_with_finite_losses(alignment, extra):
+    method, data = _method(alignment=alignment, **extra)
     before = {name: [p.detach().clone() for p in net.parameters()] for name, net in method.modules().items()}
     stats = method.train_epoch(0, data)
     assert all(math.isfinite(v) for v in stats.values()), stats
@@ -154,3 +157,11 @@ def test_official_detached_adversary_leaves_the_codes_exactly_as_without_it():
         for (k, a), b in zip(detached.modules()[name].state_dict().items(),
                              ablation.modules()[name].state_dict().values()):
             assert torch.equal(a, b), (name, k)
+
+
+def test_align_to_modality_uses_the_other_modality_as_anchors():
+    method, _ = _method(align_to="modality")
+    assert method.anchors("image") is method.buffers["feature_text"]
+    assert method.anchors("text") is method.buffers["feature_image"]
+    paper, _ = _method()
+    assert paper.anchors("image") is paper.anchors("text") is paper.buffers["feature_label"]

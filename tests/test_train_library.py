@@ -51,10 +51,10 @@ def test_encode_file_equals_encoding_in_memory_across_blocks(two_bits, tmp_path)
     save_generic(tmp_path / "retrieval.npz", subset)
     enc = load_encoder(results[0].best_checkpoint)
     calls = []
-    written = encode_file(enc, tmp_path / "retrieval.npz", "text", tmp_path / "t.hxc", block_rows=7,
+    written = encode_file(enc, tmp_path / "retrieval.npz", "text", tmp_path / "t.hxc", batch_size=7, block_rows=14,
                           progress=lambda done, total: calls.append((done, total)))
     n = split.retrieval.size
-    assert written.n == n and written.nbits == 16 and calls[-1] == (n, n) and len(calls) == -(-n // 7)
+    assert written.n == n and written.nbits == 16 and calls[-1] == (n, n) and len(calls) == -(-n // 14)
     np.testing.assert_array_equal(load_codes(tmp_path / "t.hxc").codes, enc.encode("text", subset.text))
     with pytest.raises(HashxValueError, match="'modality'"):
         encode_file(enc, tmp_path / "retrieval.npz", "audio", tmp_path / "x.hxc")

@@ -34,7 +34,7 @@ def test_frozen_and_keyword_only():
 def test_run_config_holds_no_method_knob_and_no_device():
     fields = set(RunConfig.field_names())
     assert fields == {"method", "nbits", "epochs", "batch_size", "seed", "lr_schedule", "lr_min_factor", "val_every",
-                      "patience", "eval_batch_size"}
+                      "patience", "eval_batch_size", "max_epochs"}
     assert "device" not in SSAHSettings.field_names() and not fields & set(SSAHSettings.field_names())
 
 

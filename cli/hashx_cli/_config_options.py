@@ -56,6 +56,7 @@ def settings_from_options(*, method, config_path, overrides, flags: dict, bits):
     (``ssah-noadv``) is accepted for ``--method``.
     """
     from hashx.experiments import resolve_method
+    from hashx.experiments.variants import qualified
     from hashx.methods import configure
     from hashx.train import read_settings_file
 
@@ -82,7 +83,7 @@ def settings_from_options(*, method, config_path, overrides, flags: dict, bits):
         raise click.UsageError("give the code lengths either with --bits or with --set nbits=..., not both")
     if bits is None:
         bits = [(set_bits or file_bits)[-1]] if (set_bits or file_bits) else list(DEFAULT_BITS)
-    values = {**{f"{base}.{k}": v for k, v in variant.items()}, **file_values, **set_values, **chosen}
+    values = {**qualified(base, variant), **file_values, **set_values, **chosen}
     run, settings = configure(base, values)
     for b in bits:
         run.replace(nbits=b)  # every code length is checked before any work

@@ -9,8 +9,14 @@ registered by name:
 ``gan_detached``    SSAH's official code: the discriminators see detached features
 ``grl``             a gradient-reversal layer, weight lambda on a schedule
                     (``constant``, ``dann`` or ``samples``: :func:`grl_weight`)
+``projection``      alternating updates with label-conditioned (projection)
+                    discriminators
+``wgan_gp``         Wasserstein critics with a gradient penalty
 ``none``            no adversarial module (the ablation)
 ==================  ==============================================================
+
+Every discriminator-based component also takes ``instance_noise``: Gaussian
+noise on the discriminators' inputs, annealed to 0 over training.
 
 A component offers ``discriminator_stage`` (whether the method should run
 :meth:`discriminator_step` in a stage of its own), ``generator_terms`` (loss
@@ -26,10 +32,12 @@ from .grl_schedule import GRL_SCHEDULES as GRL_SCHEDULES
 from .grl_schedule import dann_curve as dann_curve
 from .grl_schedule import grl_weight as grl_weight
 from .none import NoAlignment as NoAlignment
+from .projection import ProjectionGANAlignment as ProjectionGANAlignment
 from .registry import ALIGNMENTS as ALIGNMENTS
 from .registry import create_alignment as create_alignment
 from .registry import list_alignments as list_alignments
 from .registry import register_alignment as register_alignment
+from .wgan_gp import WGANGPAlignment as WGANGPAlignment
 
 __all__ = [
     "AlignmentBatch",
@@ -41,6 +49,8 @@ __all__ = [
     "DetachedGANAlignment",
     "GRLAlignment",
     "NoAlignment",
+    "ProjectionGANAlignment",
+    "WGANGPAlignment",
     "GRL_SCHEDULES",
     "grl_weight",
     "dann_curve",

@@ -35,30 +35,37 @@ class GANAlignment(Discriminators):
     def _generator_input(self, features: torch.Tensor) -> torch.Tensor:
         return features
 
-    def discriminator_step(self, batches: dict) -> float:
+    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0) -> float:
         """One Adam step of the discriminators.
 
         Parameters
         ----------
         batches : dict of str to AlignmentBatch
             Per modality, stored (detached) features and anchors of the same items.
+        progress : float in [0, 1]
+            Fraction of training done (anneals the instance noise).
+        weight : float, default=1.0
+            Multiplies the loss before the step (a data-parallel rank's
+            share of the global batch, :meth:`hashx.train.Distribution.shard`).
 
         Returns
         -------
         float
             The step's discriminator loss.
         """
-        losses = [discriminator_loss(self.nets[m](b.features), self.nets[m](b.anchors)) for m, b in batches.items()]
+        losses = [discriminator_loss(self.score(m, b.features, b.labels, progress=progress),
+                                     self.score(m, b.anchors, b.labels, progress=progress))
+                  for m, b in batches.items()]
         loss = sum(losses) * (1.0 / len(losses))
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss * weight).backward()
         self.optimizer.step()
         return float(loss.detach())
 
     def generator_terms(self, modality: str, batch: AlignmentBatch, *, progress: float,
                         samples_seen: int) -> dict:
         """``{"adversarial": weight * BCE(D(features), 1)}`` for one modality's live batch."""
-        logits = self.nets[modality](self._generator_input(batch.features))
+        logits = self.score(modality, self._generator_input(batch.features), batch.labels, progress=progress)
         return {"adversarial": self.weight * generator_loss(logits)}
 
     def generator_optimizers(self) -> list:

@@ -42,11 +42,12 @@ class GRLAlignment(Discriminators):
     def generator_terms(self, modality: str, batch: AlignmentBatch, *, progress: float,
                         samples_seen: int) -> dict:
         """``{"adversarial": ...}`` (see the class docstring) for one modality's live batch."""
-        d = self.nets[modality]
         lam = grl_weight(self.schedule, progress=progress, samples_seen=samples_seen,
                          ramp_samples=self.ramp_samples)
         reversed_features = grad_reverse(batch.features, lam)
-        return {"adversarial": self.weight * discriminator_loss(d(reversed_features), d(batch.anchors))}
+        return {"adversarial": self.weight * discriminator_loss(
+            self.score(modality, reversed_features, batch.labels, progress=progress),
+            self.score(modality, batch.anchors, batch.labels, progress=progress))}
 
     def generator_optimizers(self) -> list:
         """The discriminators' optimiser: it steps with the network's."""

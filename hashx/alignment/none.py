@@ -16,7 +16,7 @@ class NoAlignment:
     def __init__(self):
         pass
 
-    def discriminator_step(self, batches: dict) -> float:
+    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0) -> float:
         return 0.0
 
     def generator_terms(self, modality, batch, *, progress: float, samples_seen: int) -> dict:
@@ -24,6 +24,9 @@ class NoAlignment:
 
     def generator_optimizers(self) -> list:
         return []
+
+    def distribute(self, dist) -> None:
+        pass
 
     def modules(self) -> dict:
         return {}

@@ -42,7 +42,18 @@ def create_alignment(name: str, **options):
         Unknown name (valid names listed, closest suggested), or a bad option value.
     """
     cls = ALIGNMENTS.get(name, parameter="alignment", caller="create_alignment")
-    params = inspect.signature(cls.__init__).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return cls(**options)
-    return cls(**{k: v for k, v in options.items() if k in params})
+    return cls(**{k: v for k, v in options.items() if k in accepted_options(cls)})
+
+
+def accepted_options(cls) -> set:
+    """The keyword options a component's constructor takes (its own and, through ``**kwargs``, its bases')."""
+    names = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        names |= {p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            break
+    return names

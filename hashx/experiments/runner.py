@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Callable
 
 
-from .._atomic import atomic_write
+from .._atomic import atomic_write, remove_stale_temporaries
 from .._validation import check_choice, check_int
 from ..codefile import save_codes
 from ..exceptions import DataFormatError, HashxValueError
 from ..metrics import retrieval_report
 from ..metrics.report import DEFAULT_KS
 from .db_codes import DB_CODES, with_learned_codes
-from .variants import resolve_method
+from .variants import qualified, resolve_method
 
 __all__ = ["run_benchmark", "plan_runs", "read_records", "DIRECTIONS", "RESULTS_FILE"]
 
@@ -91,8 +91,7 @@ def plan_runs(methods, bits, seeds: int, *, epochs: int | None = None, overrides
     for name, method, settings in resolved:
         for nbits in bits:
             for seed in range(seeds):
-                values = {**{f"{method}.{k}": v for k, v in settings.items()}, **overrides, "run.nbits": nbits,
-                          "run.seed": seed}
+                values = {**qualified(method, settings), **overrides, "run.nbits": nbits, "run.seed": seed}
                 if epochs is not None:
                     values["run.epochs"] = epochs
                 plan.append((name, nbits, seed, *configure(method, values, strict=False)))
@@ -101,7 +100,8 @@ def plan_runs(methods, bits, seeds: int, *, epochs: int | None = None, overrides
 
 def run_benchmark(dataset, split, *, protocol: str, methods, bits, seeds: int = 3, out_dir,
                   epochs: int | None = None, overrides: dict | None = None, ks=DEFAULT_KS, device="cpu",
-                  db_codes: str = "features", progress: Callable[[dict], None] | None = None) -> list[dict]:
+                  db_codes: str = "features", progress: Callable[[dict], None] | None = None,
+                  distribution=None) -> list[dict]:
     """Train and evaluate every (method, bits, seed) on one protocol.
 
     For each run: train on ``split.fit`` with model selection on ``split.val``
@@ -150,6 +150,9 @@ def run_benchmark(dataset, split, *, protocol: str, methods, bits, seeds: int = 
         finished run's model is reused when the other choice is evaluated.
     progress : callable, optional
         Called with each finished run's summary dict.
+    distribution : Distribution, optional
+        Train every run data-parallel (:mod:`hashx.train.distributed`); rank
+        0 alone evaluates and writes the records.
 
     Returns
     -------
@@ -164,64 +167,87 @@ def run_benchmark(dataset, split, *, protocol: str, methods, bits, seeds: int = 
         ``val_map`` (the selected model's validation MAP, mean of both
         cross-modal directions), ``notes`` (the dataset's provenance).
     """
-    from ..train import BEST_MODEL, LAST_CHECKPOINT, load_encoder, load_learned_codes, train
+    from ..train import BEST_MODEL, LAST_CHECKPOINT, train
 
     check_choice(db_codes, "db_codes", DB_CODES, caller="run_benchmark")
     plan = plan_runs(methods, bits, seeds, epochs=epochs, overrides=overrides)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path = out_dir / RESULTS_FILE
+    if distribution is None or distribution.is_main:  # what a killed earlier bench left behind
+        remove_stale_temporaries(out_dir, [RESULTS_FILE])
+        for run_dir in (out_dir / "runs").glob("*"):
+            remove_stale_temporaries(run_dir, [FINISHED_FILE])
+            remove_stale_temporaries(run_dir / "codes", [f"{p}-{m}.hxc" for p in ("query", "retrieval")
+                                                         for m in ("image", "text")])
     records = read_records(results_path)
     done = {(r["method"], r["bits"], r["seed"], r.get("db_codes", "features")) for r in records
             if r.get("protocol") == protocol}
-    labels_q = dataset.labels[split.query]
-    labels_db = dataset.labels[split.retrieval]
+    main = distribution is None or distribution.is_main
     for name, nbits, seed, run, settings in plan:
         if (name, nbits, seed, db_codes) in done:
             log.info("skipping %s %d bits seed %d: already in %s", name, nbits, seed, results_path)
             continue
         run_dir = out_dir / "runs" / f"{name}-{nbits}bits-seed{seed}"
         trained = _train_once(run_dir, lambda: train(dataset, split, run_dir, method=settings, run=run, device=device,
-                                                     resume=True), BEST_MODEL, LAST_CHECKPOINT)
-        t0 = time.perf_counter()
-        best = run_dir / BEST_MODEL
-        codes = _encode_split(load_encoder(best, device=device), dataset, split, run_dir / "codes")
-        learned = load_learned_codes(best) if db_codes == "learned" else None
-        replaced = 0
-        if learned is not None:
-            for modality in ("image", "text"):
-                codes["retrieval", modality], replaced = with_learned_codes(codes["retrieval", modality],
-                                                                           split.retrieval, learned)
-        reports = {direction: retrieval_report(codes["query", qm], codes["retrieval", dm], labels_q, labels_db, ks=ks)
-                   for direction, (qm, dm) in DIRECTIONS.items()}
-        eval_seconds = time.perf_counter() - t0
-        summary = {"method": name, "bits": nbits, "seed": seed, "train_seconds": trained["train_seconds"]}
-        for direction, rep in reports.items():
-            records.append({
-                "dataset": dataset.name, "protocol": protocol, "method": name, "bits": nbits,
-                "seed": seed, "direction": direction, "db_codes": db_codes, "db_learned": replaced,
-                "map": rep["map"],
-                "map_at": {str(k): v for k, v in rep["map_at"].items()},
-                "precision_at": {str(k): v for k, v in rep["precision_at"].items()},
-                "precision_within_radius": rep["precision_within_radius"],
-                "pr_curve": rep["pr_curve"], "precision_curve": rep["precision_curve"],
-                "train_seconds": trained["train_seconds"], "eval_seconds": round(eval_seconds, 3),
-                "best_epoch": trained["best_epoch"], "val_map": trained["val_map"], "notes": dataset.notes,
-            })
-            summary[direction] = rep["map"]
-        _write_records(results_path, records)
-        log.info("%s %d bits seed %d: I->T %.4f T->I %.4f (%.0f s)", name, nbits, seed,
-                 summary["image->text"], summary["text->image"], trained["train_seconds"])
-        if progress is not None:
-            progress(summary)
+                                                     resume=True, distribution=distribution),
+                              BEST_MODEL, LAST_CHECKPOINT, write=main)
+        if main:  # rank 0 evaluates and writes; the other ranks only help train
+            new, summary = _evaluate_run(dataset, split, protocol, run_dir / BEST_MODEL, run_dir / "codes",
+                                         name=name, nbits=nbits, seed=seed, trained=trained, db_codes=db_codes,
+                                         ks=ks, device=device)
+            records += new
+            _write_records(results_path, records)
+            log.info("%s %d bits seed %d: I->T %.4f T->I %.4f (%.0f s)", name, nbits, seed,
+                     summary["image->text"], summary["text->image"], trained["train_seconds"])
+            if progress is not None:
+                progress(summary)
+        if distribution is not None:
+            distribution.barrier()
     return [r for r in records if r.get("protocol") == protocol]
 
 
-def _train_once(run_dir: Path, train_run, best_name: str, last_name: str) -> dict:
+def _evaluate_run(dataset, split, protocol, best, codes_dir, *, name, nbits, seed, trained, db_codes, ks,
+                  device) -> tuple[list, dict]:
+    """Encode the query and retrieval sets with a run's selected model and evaluate every direction."""
+    from ..train import load_encoder, load_learned_codes
+
+    t0 = time.perf_counter()
+    codes = _encode_split(load_encoder(best, device=device), dataset, split, codes_dir)
+    learned = load_learned_codes(best) if db_codes == "learned" else None
+    replaced = 0
+    if learned is not None:
+        for modality in ("image", "text"):
+            codes["retrieval", modality], replaced = with_learned_codes(codes["retrieval", modality],
+                                                                       split.retrieval, learned)
+    labels_q, labels_db = dataset.labels[split.query], dataset.labels[split.retrieval]
+    reports = {direction: retrieval_report(codes["query", qm], codes["retrieval", dm], labels_q, labels_db, ks=ks)
+               for direction, (qm, dm) in DIRECTIONS.items()}
+    eval_seconds = time.perf_counter() - t0
+    summary = {"method": name, "bits": nbits, "seed": seed, "train_seconds": trained["train_seconds"]}
+    records = []
+    for direction, rep in reports.items():
+        records.append({
+            "dataset": dataset.name, "protocol": protocol, "method": name, "bits": nbits,
+            "seed": seed, "direction": direction, "db_codes": db_codes, "db_learned": replaced,
+            "map": rep["map"],
+            "map_at": {str(k): v for k, v in rep["map_at"].items()},
+            "precision_at": {str(k): v for k, v in rep["precision_at"].items()},
+            "precision_within_radius": rep["precision_within_radius"],
+            "pr_curve": rep["pr_curve"], "precision_curve": rep["precision_curve"],
+            "train_seconds": trained["train_seconds"], "eval_seconds": round(eval_seconds, 3),
+            "best_epoch": trained["best_epoch"], "val_map": trained["val_map"], "notes": dataset.notes,
+        })
+        summary[direction] = rep["map"]
+    return records, summary
+
+
+def _train_once(run_dir: Path, train_run, best_name: str, last_name: str, *, write: bool = True) -> dict:
     """Train a run unless its folder says it finished; return its ``finished.json`` summary.
 
     A finished run keeps its selected model and this small summary; its
     resumable training state (several times larger than the model) is deleted.
+    ``write=False`` (the other ranks of a data-parallel run) leaves the files to rank 0.
     """
     marker = run_dir / FINISHED_FILE
     if marker.exists() and (run_dir / best_name).exists():
@@ -230,9 +256,10 @@ def _train_once(run_dir: Path, train_run, best_name: str, last_name: str) -> dic
     result = train_run()
     summary = {"train_seconds": round(time.perf_counter() - t0, 2), "best_epoch": result.best_epoch,
                "val_map": result.best_score, "epochs_run": len(result.history)}
-    with atomic_write(marker, "w") as f:
-        json.dump(summary, f)
-    (run_dir / last_name).unlink(missing_ok=True)
+    if write:
+        with atomic_write(marker, "w") as f:
+            json.dump(summary, f)
+        (run_dir / last_name).unlink(missing_ok=True)
     return summary
 
 

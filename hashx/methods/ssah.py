@@ -85,6 +85,7 @@ class SSAH(Method):
     """
 
     settings_class = SSAHSettings
+    supports_distribution = True
 
     def __init__(self, settings: SSAHSettings, *, run, data, device):
         super().__init__(settings, run=run, data=data, device=device)
@@ -108,7 +109,8 @@ class SSAH(Method):
             self.alignment = create_alignment(s.alignment, feature_dim=s.feature_dim, weight=s.delta,
                                               lr=s.lr_discriminator, weight_decay=s.weight_decay,
                                               device=self.device, schedule=s.grl_schedule,
-                                              ramp_samples=s.grl_ramp_samples)
+                                              ramp_samples=s.grl_ramp_samples, instance_noise=s.instance_noise,
+                                              gp_weight=s.gp_weight, n_labels=dims.n_labels, seed=run.seed)
         for net in (self.label_net, self.image_net, self.text_net):
             net.to(self.device)
         self.pairwise = PAIRWISE_LOSSES[s.pairwise_loss]()
@@ -123,6 +125,7 @@ class SSAH(Method):
             **self.alignment.optimizers(),
         }
         self.buffers: dict[str, torch.Tensor] = {}
+        self._forward = {"label": self.label_net, "image": self.image_net, "text": self.text_net}
 
     # -- Method interface -------------------------------------------------
     def encoder_nets(self) -> dict:
@@ -165,6 +168,12 @@ class SSAH(Method):
         stats["lr_factor"] = factor
         return stats
 
+    def distribute(self, dist) -> None:
+        """Train data-parallel: DDP-wrapped networks, sharded global batches, gathered per-item outputs."""
+        super().distribute(dist)
+        self._forward = {name: dist.wrap(net) for name, net in self._forward.items()}
+        self.alignment.distribute(dist)
+
     def state_dict(self) -> dict:
         """Networks, optimisers, alignment and per-item buffers (tensors shared with the live
         objects, not copies: save them before training on)."""
@@ -202,15 +211,27 @@ class SSAH(Method):
         total = self.buffers["code_label"] + self.buffers["code_image"] + self.buffers["code_text"]
         return torch.where(total >= 0, 1.0, -1.0).to(total.dtype)
 
+    def anchors(self, modality: str) -> torch.Tensor:
+        """Stored features the modality's features are aligned with (``settings.align_to``), for every fit item."""
+        if self.settings.align_to == "label":
+            return self.buffers["feature_label"]
+        return self.buffers["feature_text" if modality == "image" else "feature_image"]
+
     def _train_discriminators(self, epoch, data) -> dict:
-        """The discriminators tell the stored label features from the stored image/text features."""
+        """The discriminators tell the stored anchors from the stored image/text features."""
         total, count = 0.0, 0
-        for rows in self.batches(epoch, "discriminators", self.settings.discriminator_passes):
-            r = torch.as_tensor(rows, device=self.device)
-            anchors, labels = self.buffers["feature_label"][r], data.labels[r]
-            total += self.alignment.discriminator_step(
-                {m: AlignmentBatch(self.buffers[f"feature_{m}"][r], anchors, labels) for m in ("image", "text")})
+        passes = self.settings.discriminator_passes
+        n_steps = max(passes * math.ceil(data.n / self.run.batch_size), 1)
+        for rows in self.batches(epoch, "discriminators", passes):
+            local, weight = self.dist.shard(rows)
+            r = torch.as_tensor(local, device=self.device)
+            labels = data.labels[r]
+            progress = (epoch + (count + 1) / n_steps) / self.run.epochs
+            total += weight * self.alignment.discriminator_step(
+                {m: AlignmentBatch(self.buffers[f"feature_{m}"][r], self.anchors(m)[r], labels)
+                 for m in ("image", "text")}, progress=progress, weight=weight)
             count += 1
+        total = self.dist.sum_over_ranks({"discriminator": total})["discriminator"] / self.dist.world_size
         return {"discriminator": total / max(count, 1)}
 
     def _train_network(self, modality, net, batch_fn, epoch, data) -> dict:
@@ -226,10 +247,12 @@ class SSAH(Method):
         seen = epoch * passes * data.n
         sums: dict[str, float] = {}
         step = 0
+        forward = self._forward[modality]
         for rows in self.batches(epoch, modality, passes):
-            r = torch.as_tensor(rows, device=self.device)
+            local, weight = self.dist.shard(rows)
+            r = torch.as_tensor(local, device=self.device)
             labels = data.labels[r]
-            out = net(batch_fn(rows))
+            out = forward(batch_fn(local))
             similarity = label_similarity(data.labels, labels)
             terms = {
                 "pair_feature": s.alpha * self.pairwise(target_features, out.feature, similarity),
@@ -241,17 +264,20 @@ class SSAH(Method):
             if modality != "label":
                 progress = (epoch + (step + 1) / n_steps) / self.run.epochs
                 terms.update(self.alignment.generator_terms(
-                    modality, AlignmentBatch(out.feature, target_features[r], labels), progress=progress,
+                    modality, AlignmentBatch(out.feature, self.anchors(modality)[r], labels), progress=progress,
                     samples_seen=seen))
-            loss = sum(terms.values())
+            loss = sum(terms.values()) * weight
             for opt in optimizers:
                 opt.zero_grad(set_to_none=True)
             loss.backward()
             for opt in optimizers:
                 opt.step()
-            self.buffers[f"code_{modality}"][r] = out.code.detach()
-            self.buffers[f"feature_{modality}"][r] = out.feature.detach()
+            if self.dist.active:  # every rank stores the whole global batch's outputs
+                r = torch.as_tensor(rows, device=self.device)
+            self.buffers[f"code_{modality}"][r] = self.dist.gather_batch(out.code.detach(), len(rows))
+            self.buffers[f"feature_{modality}"][r] = self.dist.gather_batch(out.feature.detach(), len(rows))
             for name, value in terms.items():
-                sums[name] = sums.get(name, 0.0) + float(value.detach())
+                sums[name] = sums.get(name, 0.0) + float(value.detach()) * weight
             step += 1
+        sums = {k: v / self.dist.world_size for k, v in self.dist.sum_over_ranks(sums).items()}
         return {f"{modality}/{name}": total / max(step, 1) for name, total in sums.items()}

@@ -12,9 +12,11 @@ from ..models import AUTO, IMAGE_NET_CHOICES, list_models
 from ..models.input_norm import INPUT_NORMS
 from ..train.method import MethodSettings
 
-__all__ = ["SSAHSettings"]
+__all__ = ["SSAHSettings", "ALIGN_TO"]
 
 _CALLER = "SSAHSettings"
+#: What SSAH's image and text features can be aligned with.
+ALIGN_TO = ("label", "modality")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +55,16 @@ class SSAHSettings(MethodSettings):
         ``"gan"`` (SSAH's alternating updates), ``"grl"`` (gradient reversal),
         ``"gan_detached"`` (the official code: no gradient reaches the
         image/text networks) or ``"none"`` (the ablation).
+    align_to : {"label", "modality"}, default="label"
+        What the image and text features are aligned with: the label
+        network's features of the same items (SSAH), or each other (image
+        features against the stored text features of the same items, and
+        the reverse).
+    instance_noise : float, default=0.0
+        Instance noise on the discriminators' inputs, relative to their
+        scale, annealed to 0 over training (:class:`hashx.alignment.discriminators.Discriminators`).
+    gp_weight : float, default=10.0
+        Gradient-penalty weight of ``alignment="wgan_gp"``.
     grl_schedule : {"constant", "dann", "samples"}, default="dann"
         How the gradient-reversal weight grows (``alignment="grl"`` only;
         :func:`hashx.alignment.grl_weight`).
@@ -115,6 +127,9 @@ class SSAHSettings(MethodSettings):
     text_norm: str = "rms"
     vggf_path: str | None = None
     alignment: str = "gan"
+    align_to: str = "label"
+    instance_noise: float = 0.0
+    gp_weight: float = 10.0
     grl_schedule: str = "dann"
     grl_ramp_samples: int = 100_000
     pairwise_loss: str = "nll"
@@ -147,12 +162,13 @@ class SSAHSettings(MethodSettings):
             raise HashxTypeError(f"The 'vggf_path' parameter of {_CALLER} must be a str or None. "
                                  f"Got {self.vggf_path!r} instead.")
         ALIGNMENTS.check(self.alignment, parameter="alignment", caller=_CALLER)
+        check_choice(self.align_to, "align_to", ALIGN_TO, caller=_CALLER)
         GRL_SCHEDULES.check(self.grl_schedule, parameter="grl_schedule", caller=_CALLER)
         check_int(self.grl_ramp_samples, "grl_ramp_samples", caller=_CALLER, min_value=1)
         PAIRWISE_LOSSES.check(self.pairwise_loss, parameter="pairwise_loss", caller=_CALLER)
         QUANTIZERS.check(self.quantization, parameter="quantization", caller=_CALLER)
         LABEL_LOSSES.check(self.label_loss, parameter="label_loss", caller=_CALLER)
-        for name in ("alpha", "gamma", "beta", "eta", "delta", "weight_decay"):
+        for name in ("alpha", "gamma", "beta", "eta", "delta", "weight_decay", "instance_noise", "gp_weight"):
             object.__setattr__(self, name, check_float(getattr(self, name), name, caller=_CALLER))
         for name in ("lr_label", "lr_image", "lr_text", "lr_discriminator"):
             object.__setattr__(self, name, check_float(getattr(self, name), name, caller=_CALLER,

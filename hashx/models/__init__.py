@@ -8,6 +8,7 @@ Registered names
 ``text_net``       :class:`TextNet`, text network with multi-scale fusion.
 ``text_mlp``       :class:`TextMLP`, plain MLP text network.
 ``discriminator``  :class:`Discriminator`, feature-vs-label discriminator.
+``projection_discriminator``  :class:`ProjectionDiscriminator`, label-conditioned discriminator.
 """
 
 from .cnnf import CNNFTrunk as CNNFTrunk
@@ -29,6 +30,7 @@ from .image_spec import image_net_spec as image_net_spec
 from .input_norm import InputNorm as InputNorm
 from .label_net import LabelNet as LabelNet
 from .lrn import SSAHLocalResponseNorm as SSAHLocalResponseNorm
+from .projection_discriminator import ProjectionDiscriminator as ProjectionDiscriminator
 from .registry import MODELS as MODELS
 from .registry import create_model as create_model
 from .registry import list_models as list_models
@@ -66,4 +68,5 @@ __all__ = [
     "TextNet",
     "TextMLP",
     "Discriminator",
+    "ProjectionDiscriminator",
 ]

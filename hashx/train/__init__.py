@@ -22,11 +22,13 @@ lr_factor, set_learning_rates, seeded_batches, adam
     order exact resume relies on, optimiser construction.
 """
 
+from .._torch_threads import pin_torch_threads
 from .batches import seeded_batches as seeded_batches
 from .checkpoint import load_checkpoint as load_checkpoint
 from .checkpoint import save_checkpoint as save_checkpoint
 from .device import resolve_device as resolve_device
 from .dims import DataDims as DataDims
+from .distributed import Distribution as Distribution
 from .encode_file import EncodedFile as EncodedFile
 from .encode_file import encode_file as encode_file
 from .encoder import Encoder as Encoder
@@ -61,6 +63,7 @@ __all__ = [
     "Method",
     "MethodSettings",
     "DataDims",
+    "Distribution",
     "FitData",
     "Encoder",
     "EpochReport",
@@ -89,3 +92,5 @@ __all__ = [
     "LAST_CHECKPOINT",
     "BEST_MODEL",
 ]
+
+pin_torch_threads()  # torch is loaded now; pin it before any numba kernel can move it (hashx._torch_threads)

@@ -29,7 +29,7 @@ class EncodedFile(NamedTuple):
 
 def encode_file(encoder, input_path, modality: str, out_path, *, variable: str | None = None,
                 batch_size: int = 256, block_rows: int = ENCODE_BLOCK_ROWS,
-                progress: Callable[[int, int], None] | None = None) -> EncodedFile:
+                progress: Callable[[int, int], None] | None = None, distribution=None) -> EncodedFile:
     """Encode the rows of a data file into a hashx code file.
 
     Rows are read a block at a time (:func:`hashx.data.read_modality` keeps
@@ -54,12 +54,20 @@ def encode_file(encoder, input_path, modality: str, out_path, *, variable: str |
     block_rows : int, default=4096
         Rows read from the file at a time.
     progress : callable, optional
-        Called as ``progress(rows_done, rows_total)`` after each block.
+        Called as ``progress(rows_done, rows_total)`` after each block (of this rank's rows).
+    distribution : Distribution, optional
+        Encode data-parallel: rank ``r`` of ``W`` encodes the ``r``-th
+        ``W``-th of the rows, cut on the grid of ``batch_size``-row batches,
+        and rank 0 gathers the parts in input order and writes the file.
+        Every forward pass sees exactly the rows it sees in one process, so
+        the file is byte-identical to a single-process one.
 
     Returns
     -------
     EncodedFile
+        On every rank (rank 0 alone writes the file).
     """
+    from .._atomic import remove_stale_temporaries
     from ..codefile import save_codes
     from ..data import read_modality
     from .encoder import MODALITIES, Encoder
@@ -72,12 +80,27 @@ def encode_file(encoder, input_path, modality: str, out_path, *, variable: str |
     block_rows = check_int(block_rows, "block_rows", caller="encode_file", min_value=1)
     rows = read_modality(input_path, modality, variable=variable)
     n = int(rows.shape[0])
-    codes = np.empty((n, encoder.nbits // 8), dtype=np.uint8)
-    for start in range(0, n, block_rows):
-        stop = min(start + block_rows, n)
+    out_path = Path(out_path)
+    if distribution is None or distribution.is_main:  # what a killed earlier encode of this file left behind
+        remove_stale_temporaries(out_path.parent if str(out_path.parent) else Path("."), [out_path.name])
+    block_rows = max(batch_size, block_rows // batch_size * batch_size)  # blocks end on batch boundaries
+    first, last = 0, n
+    if distribution is not None and distribution.active:
+        batches = -(-n // batch_size)
+        cut = distribution.bounds(batches)
+        first, last = min(n, cut[distribution.rank] * batch_size), min(n, cut[distribution.rank + 1] * batch_size)
+    codes = np.empty((last - first, encoder.nbits // 8), dtype=np.uint8)
+    for start in range(first, last, block_rows):
+        stop = min(start + block_rows, last)
         block = rows.subset(np.arange(start, stop)) if hasattr(rows, "subset") else rows[start:stop]
-        codes[start:stop] = encoder.encode(modality, block, batch_size=batch_size)
+        codes[start - first:stop - first] = encoder.encode(modality, block, batch_size=batch_size)
         if progress is not None:
-            progress(stop, n)
-    save_codes(out_path, codes, encoder.nbits)
+            progress(stop - first, last - first)
+    if distribution is not None and distribution.active:
+        parts = distribution.gather_to_main(codes)
+        if distribution.is_main:
+            save_codes(out_path, np.concatenate(parts), encoder.nbits)
+        distribution.barrier()
+    else:
+        save_codes(out_path, codes, encoder.nbits)
     return EncodedFile(Path(out_path), n, encoder.nbits, tuple(rows.shape), bool(sp.issparse(rows)))

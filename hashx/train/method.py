@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..exceptions import HashxTypeError
+from .distributed import SINGLE_PROCESS, Distribution
 from .settings import Settings
 
 __all__ = ["Method", "MethodSettings"]
@@ -74,6 +75,8 @@ class Method(ABC):
 
     name: ClassVar[str] = ""
     settings_class: ClassVar[type[MethodSettings]] = MethodSettings
+    #: Whether :meth:`distribute` makes the method train data-parallel (see :mod:`hashx.train.distributed`).
+    supports_distribution: ClassVar[bool] = False
 
     def __init__(self, settings: MethodSettings, *, run, data, device):
         if not isinstance(settings, self.settings_class):
@@ -83,6 +86,7 @@ class Method(ABC):
         self.run = run
         self.dims = data.dims
         self.device = torch.device(device)
+        self.dist: Distribution = SINGLE_PROCESS
 
     @abstractmethod
     def setup(self, data) -> None:
@@ -110,6 +114,19 @@ class Method(ABC):
     @abstractmethod
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict` output."""
+
+    def distribute(self, dist: Distribution) -> None:
+        """Take part in a data-parallel run as one rank of ``dist`` (called once, before training).
+
+        A method that supports it (``supports_distribution = True``) wraps
+        the networks it trains with ``dist.wrap`` and, in every step, trains
+        on ``dist.shard(global_batch)`` with its loss multiplied by the shard's
+        weight, gathers per-item outputs with ``dist.gather_batch`` so that
+        per-item state stays identical on every rank, and sums its logged
+        losses with ``dist.sum_over_ranks`` (see :mod:`hashx.train.distributed`).
+        The default only records ``dist``.
+        """
+        self.dist = dist
 
     def converged(self) -> bool:
         """True once further epochs cannot change the model; the trainer then stops.

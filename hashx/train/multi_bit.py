@@ -21,7 +21,8 @@ def run_dir_name(method: str, nbits: int) -> str:
 
 
 def train_bits(dataset, split, out_dir, *, method, run: RunConfig, bits, device="cpu", resume: bool = False,
-               progress: Callable[[int, EpochReport], None] | None = None) -> list[TrainResult]:
+               progress: Callable[[int, EpochReport], None] | None = None,
+               distribution=None) -> list[TrainResult]:
     """Train one model per code length in ``bits``.
 
     Writes ``out_dir/split.json`` (the split, with its sha256) and, per bit
@@ -45,6 +46,8 @@ def train_bits(dataset, split, out_dir, *, method, run: RunConfig, bits, device=
         Continue interrupted runs (and skip finished ones).
     progress : callable, optional
         Called as ``progress(nbits, report)`` after each epoch.
+    distribution : Distribution, optional
+        This process's rank in a data-parallel run (rank 0 writes the files).
 
     Returns
     -------
@@ -59,15 +62,18 @@ def train_bits(dataset, split, out_dir, *, method, run: RunConfig, bits, device=
         raise HashxValueError(f"The 'bits' parameter of train_bits lists {duplicates} more than once; each code "
                               f"length is trained once.")
     runs = [run.replace(nbits=b, method=run.method or method.method_name) for b in bits]  # validates every one
+    main = distribution is None or distribution.is_main
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    split.save(out_dir / "split.json")
+    if main:
+        split.save(out_dir / "split.json")
     results = []
     for r in runs:
         run_dir = out_dir / run_dir_name(r.method, r.nbits)
         run_dir.mkdir(exist_ok=True)
-        write_run_file(run_dir / "config.json", r, method, dataset=dataset.name, split_sha256=split.sha256)
+        if main:
+            write_run_file(run_dir / "config.json", r, method, dataset=dataset.name, split_sha256=split.sha256)
         callback = None if progress is None else (lambda report, nbits=r.nbits: progress(nbits, report))
         results.append(train(dataset, split, run_dir, method=method, run=r, device=device, resume=resume,
-                             progress=callback))
+                             progress=callback, distribution=distribution))
     return results

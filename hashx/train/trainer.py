@@ -21,6 +21,7 @@ from ..exceptions import CheckpointError, HashxTypeError, HashxValueError
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import resolve_device
 from .dims import DataDims
+from .distributed import SINGLE_PROCESS, Distribution
 from .encoder import Encoder
 from .fit_data import FitData
 from .learned_codes import learned_payload
@@ -46,10 +47,12 @@ class _TrainerState:
     evals_since_best: int = 0
     finished: bool = False
     history: list = field(default_factory=list)
+    plan: int | None = None  # epochs planned so far (an adaptive run extends it)
 
     def to_dict(self) -> dict:
         return {"epoch": self.epoch, "best_epoch": self.best_epoch, "best_score": self.best_score,
-                "evals_since_best": self.evals_since_best, "finished": self.finished, "history": self.history}
+                "evals_since_best": self.evals_since_best, "finished": self.finished, "history": self.history,
+                "plan": self.plan}
 
 
 def _check_inputs(dataset, split, method, run, caller) -> RunConfig:
@@ -148,7 +151,8 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 
 def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSettings, run: RunConfig | None = None,
-          device="cpu", resume: bool = False, progress: Callable[[EpochReport], None] | None = None) -> TrainResult:
+          device="cpu", resume: bool = False, progress: Callable[[EpochReport], None] | None = None,
+          distribution: Distribution | None = None) -> TrainResult:
     """Train a model, checkpointing every epoch and selecting it on the validation split.
 
     After every epoch the full training state is written to
@@ -184,6 +188,11 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
     progress : callable, optional
         Called with an :class:`EpochReport` after each epoch, once its
         checkpoints are on disk (the CLI draws its progress bar from it).
+    distribution : Distribution, optional
+        This process's rank in a data-parallel run (:mod:`hashx.train.distributed`;
+        ``Distribution.from_env()`` under torchrun); None trains in one process.
+        Rank 0 alone validates and writes the checkpoints; every rank returns
+        the same result.
 
     Returns
     -------
@@ -199,6 +208,12 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         ``resume`` with a checkpoint of another config, split or dataset.
     """
     run = _check_inputs(dataset, split, method, run, "train")
+    dist = SINGLE_PROCESS if distribution is None else distribution
+    if dist.active and not method.method_class.supports_distribution:
+        raise HashxValueError(f"Method {method.method_name!r} does not support distributed training (its class "
+                              f"sets supports_distribution = False); train it in one process.")
+    adaptive = run.adaptive
+    run = run.resolved(n_fit=int(split.fit.size))
     dev = resolve_device(device, caller="train")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -209,7 +224,8 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
     if not resume and (last_path.exists() or best_path.exists()):
         raise HashxValueError(f"The 'out_dir' parameter of train points to {str(out_dir)!r}, which already holds "
                               f"a run; resume it (resume=True, hashx train --resume) or choose another directory.")
-    removed = remove_stale_temporaries(out_dir, (LAST_CHECKPOINT, BEST_MODEL))
+    dist.barrier()  # every rank has looked at out_dir before rank 0 changes it
+    removed = remove_stale_temporaries(out_dir, (LAST_CHECKPOINT, BEST_MODEL)) if dist.is_main else []
     if removed:
         log.info("removed %d temporary file(s) an interrupted run left in %s", len(removed), out_dir)
     state = _TrainerState()
@@ -229,19 +245,23 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         log.info("resuming %s from epoch %d", out_dir, state.epoch + 1)
     else:
         built.setup(data)
+    built.distribute(dist)
     has_val = split.val.size > 0
     validate = _Validator(dataset, split, run, data.dims, dev) if has_val else None
     if not has_val:
         log.warning("split %r has no validation items: the last epoch's model is kept.", split.protocol)
-    for epoch in range(state.epoch + 1, run.epochs):
+    state.plan = run.epochs if state.plan is None else state.plan
+    epoch = state.epoch + 1
+    while epoch < state.plan:
         t0 = time.perf_counter()
         built.train_mode(True)
         losses = built.train_epoch(epoch, data)
-        last_epoch = epoch == run.epochs - 1 or built.converged()
+        converged = built.converged()
+        last_epoch = epoch == state.plan - 1 or converged
         i2t = t2i = None
         improved = stopping = False
         if has_val and (epoch % run.val_every == run.val_every - 1 or last_epoch):
-            i2t, t2i = validate(built)
+            i2t, t2i = dist.broadcast(validate(built) if dist.is_main else None)
             score = 0.5 * (i2t + t2i)
             if state.best_score is None or score > state.best_score:
                 state.best_score, state.best_epoch, state.evals_since_best = score, epoch, 0
@@ -251,6 +271,11 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
                 stopping = run.patience is not None and state.evals_since_best >= run.patience
         elif not has_val and last_epoch:
             improved, state.best_epoch = True, epoch
+        if last_epoch and adaptive and improved and has_val and not converged and state.plan < run.max_epochs:
+            # validation MAP is still rising at the end of the plan: go on at the final learning rate
+            state.plan = min(run.max_epochs, state.plan + (run.patience or 10))
+            last_epoch = False
+            log.info("validation MAP still rising after epoch %d: training up to epoch %d", epoch + 1, state.plan)
         encoder = _encoder_payload(built)
         metrics = {"val_map_i2t": i2t, "val_map_t2i": t2i}
         seconds = time.perf_counter() - t0
@@ -258,13 +283,15 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         state.finished = last_epoch or stopping
         state.history.append({"epoch": epoch, "losses": {k: float(v) for k, v in losses.items()},
                               "val_map_i2t": i2t, "val_map_t2i": t2i, "seconds": seconds})
-        if improved:
+        if improved and dist.is_main:
             save_checkpoint(best_path, {**common, "kind": "model", "epoch": epoch, "encoder": encoder,
                                         "metrics": metrics, **learned_payload(built, split.fit, run.nbits)})
-        save_checkpoint(last_path, {**common, "kind": "training", "epoch": epoch, "encoder": encoder,
-                                    "metrics": metrics,
-                                    "training": {"method": built.state_dict(), "trainer": state.to_dict()}})
-        report = EpochReport(epoch=epoch, epochs=run.epochs, losses=losses, val_map_i2t=i2t, val_map_t2i=t2i,
+        if dist.is_main:
+            save_checkpoint(last_path, {**common, "kind": "training", "epoch": epoch, "encoder": encoder,
+                                        "metrics": metrics,
+                                        "training": {"method": built.state_dict(), "trainer": state.to_dict()}})
+        dist.barrier()  # the checkpoints of this epoch are on disk for every rank
+        report = EpochReport(epoch=epoch, epochs=state.plan, losses=losses, val_map_i2t=i2t, val_map_t2i=t2i,
                              improved=improved, best_epoch=state.best_epoch, best_score=state.best_score,
                              seconds=seconds, stopping=stopping)
         _log_epoch(report)
@@ -273,6 +300,7 @@ def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSe
         if stopping:
             log.info("early stopping after epoch %d (best epoch %s)", epoch, state.best_epoch)
             break
+        epoch += 1
     return _result(out_dir, run, method, state)
 
 
@@ -282,7 +310,7 @@ def _result(out_dir, run, method, state) -> TrainResult:
                        method=method.method_name, run=run, best_epoch=state.best_epoch,
                        val_map_i2t=best.get("val_map_i2t"), val_map_t2i=best.get("val_map_t2i"),
                        history=tuple(state.history),
-                       stopped_early=state.finished and state.epoch < run.epochs - 1)
+                       stopped_early=state.finished and state.epoch < (state.plan or run.epochs) - 1)
 
 
 def _log_epoch(r: EpochReport) -> None:

@@ -9,6 +9,7 @@ import click
 from .._choices import RegistryChoice
 from .._config_options import parse_overrides
 from .._dataset_options import dataset_options
+from .._launch import command_argv, launch_workers, nproc_option
 from .._output import parse_int_list, progress_bar, quiet_option
 
 __all__ = ["command"]
@@ -34,9 +35,11 @@ __all__ = ["command"]
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder for results.json, results.md, plots/ and the runs.")
+@nproc_option
 @quiet_option
-def command(dataset, data_dir, split_seed, split_sizes, methods, bits, seeds, epochs, overrides, db_codes, device,
-            out, quiet):
+@click.pass_context
+def command(ctx, dataset, data_dir, split_seed, split_sizes, methods, bits, seeds, epochs, overrides, db_codes, device,
+            out, nproc, quiet):
     """Train and evaluate each method x bits x seed; write the paper-style table.
 
     Writes OUT/results.json (one record per run and direction: dataset,
@@ -56,7 +59,7 @@ def command(dataset, data_dir, split_seed, split_sizes, methods, bits, seeds, ep
     from hashx.data import load_protocol
     from hashx.experiments import plan_runs, plot_benchmark_curves, read_records, results_table, run_benchmark
     from hashx.experiments.runner import RESULTS_FILE
-    from hashx.train import resolve_device
+    from hashx.train import Distribution, resolve_device
 
     method_list = [m.strip() for m in methods.split(",") if m.strip()]
     bit_list = parse_int_list(bits, "--bits")
@@ -65,6 +68,11 @@ def command(dataset, data_dir, split_seed, split_sizes, methods, bits, seeds, ep
     resolve_device(device, caller="hashx bench")
     out = Path(out)
     read_records(out / RESULTS_FILE)  # a corrupted results file fails before any training
+    if nproc > 1:  # every setting is checked; the workers run this same command
+        launch_workers(command_argv(ctx), nproc)
+        return
+    dist = Distribution.from_env(device=device)
+    quiet = quiet or not dist.is_main
     ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     if ds.notes and not quiet:
         click.echo(f"note: {ds.notes}", err=True)
@@ -77,7 +85,9 @@ def command(dataset, data_dir, split_seed, split_sizes, methods, bits, seeds, ep
 
         records = run_benchmark(ds, split, protocol=dataset, methods=method_list, bits=bit_list, seeds=seeds,
                                 out_dir=out, epochs=epochs, overrides=extra, device=device, db_codes=db_codes,
-                                progress=progress)
+                                progress=progress, distribution=dist)
+    if not dist.is_main:
+        return
     table = results_table(records)
     with atomic_write(out / "results.md", "w") as f:
         f.write(table)

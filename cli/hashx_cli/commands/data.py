@@ -124,3 +124,7 @@ def export(dataset, data_dir, split_seed, split_sizes, out):
                f"({', '.join(f'{k} {v}' for k, v in split.sizes().items())})")
     if ds.notes:
         click.echo(f"note: {ds.notes}")
+
+
+from .data_features import register_feature_commands  # noqa: E402  (features, text-features, assemble, backbones)
+register_feature_commands(command)

@@ -7,6 +7,7 @@ import click
 from .._choices import RegistryChoice
 from .._config_options import config_options, settings_from_options
 from .._dataset_options import dataset_options
+from .._launch import command_argv, launch_workers, nproc_option
 from .._output import echo_table, parse_int_list, progress_bar, quiet_option
 
 __all__ = ["command"]
@@ -21,9 +22,11 @@ __all__ = ["command"]
 @config_options
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the runs.")
 @click.option("--resume", is_flag=True, help="Continue interrupted runs in --out from their last checkpoint.")
+@nproc_option
 @quiet_option
-def command(dataset, data_dir, split_seed, split_sizes, method, bits, seed, config_path, overrides, epochs, device, out,
-            resume, quiet):
+@click.pass_context
+def command(ctx, dataset, data_dir, split_seed, split_sizes, method, bits, seed, config_path, overrides, epochs, device,
+            out, resume, nproc, quiet):
     """Train METHOD on a dataset protocol, one model per bit length.
 
     Writes OUT/split.json (the split, with its sha256) and, per bit length,
@@ -32,18 +35,30 @@ def command(dataset, data_dir, split_seed, split_sizes, method, bits, seed, conf
     and config.json (the run and method settings; pass it to --config to
     train the same way again).  The query set is never used.
 
+    With --nproc N (or under torchrun) the training is data-parallel: each
+    global batch is split over the workers and their gradients averaged
+    (hashx.train.distributed); rank 0 writes the files.
+
     \b
     Example:
       hashx train --dataset synthetic --bits 32 --epochs 10 --out runs/demo
       hashx train --dataset mirflickr25k --data-dir ~/data/mirflickr25k --bits 16,32,64 \\
                   --set ssah.alignment=grl --out runs/mir-grl
+      hashx train --dataset synthetic --bits 32 --nproc 2 --out runs/ddp
+      torchrun --nnodes 2 --nproc-per-node 4 --rdzv-backend c10d --rdzv-endpoint HOST:29400 \\
+               -m hashx train --dataset mirflickr25k --data-dir DIR --bits 64 --out runs/mir
     """
     from hashx.data import load_protocol
-    from hashx.train import train_bits
+    from hashx.train import Distribution, train_bits
 
     bit_list = None if bits is None else parse_int_list(bits, "--bits")
     run, settings, bit_list = settings_from_options(method=method, config_path=config_path, overrides=overrides,
                                                     flags={"seed": seed, "epochs": epochs}, bits=bit_list)
+    if nproc > 1:  # every option was checked above; the workers run this same command
+        launch_workers(command_argv(ctx), nproc)
+        return
+    dist = Distribution.from_env(device=device)
+    quiet = quiet or not dist.is_main
     ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     if ds.notes and not quiet:
         click.echo(f"note: {ds.notes}", err=True)
@@ -60,7 +75,7 @@ def command(dataset, data_dir, split_seed, split_sizes, method, bits, seed, conf
 
     try:
         results = train_bits(ds, split, out, method=settings, run=run, bits=bit_list, device=device, resume=resume,
-                             progress=progress)
+                             progress=progress, distribution=dist)
     finally:
         for bar in bars.values():
             bar.close()

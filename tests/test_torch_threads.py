@@ -1,0 +1,28 @@
+"""numba's OpenMP pool must not move torch's thread count (it broke resumed runs' bits; hashx._torch_threads)."""
+
+import os
+import subprocess
+import sys
+
+CODE = """
+import numpy as np
+{first}
+from hashx.metrics import mean_average_precision
+codes = np.random.default_rng(0).integers(0, 255, (64, 2), dtype=np.uint8)
+labels = np.eye(3, dtype=np.uint8)[np.arange(64) % 3]
+mean_average_precision(codes, codes, labels, labels)
+import torch
+print(torch.get_num_threads())
+"""
+
+
+def _threads_after_a_metric(first: str) -> int:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, "-c", CODE.format(first=first)], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    return int(out.split()[-1])
+
+
+def test_training_code_keeps_torch_on_its_threads_after_a_numba_kernel():
+    assert _threads_after_a_metric("import hashx.train") == 1  # pinned when hashx.train was imported
+    assert _threads_after_a_metric("import torch") == 1  # pinned before the kernel started numba's pool
