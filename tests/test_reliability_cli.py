@@ -35,8 +35,11 @@ def _commands(name, folder, aux):
     the library's reader reads, so a refused file must make it fail (`data inspect` of an HDF5 file
     does not read raw images, which stay on disk; `encode --modality text` reads the text only)."""
     f = folder / FAMILIES[name].primary
+    if name.startswith("codes-import"):
+        return [(["codes", "import", f, "--out", folder / "out.hxc"], True, True)]
     if name == "codefile":
         return [(["search", "--database", f, "--queries", f, "-k", "3"], True, True),
+                (["codes", "info", f], True, True),
                 (["eval", "--query-codes", f, "--db-codes", f, "--query-labels", aux / "l.npy",
                   "--db-labels", aux / "l.npy"], True, True)]
     if name in ("generic.npz", "generic.h5"):

@@ -19,6 +19,7 @@ helpers wrap it:
 from __future__ import annotations
 
 import contextlib
+import math
 
 import h5py
 import numpy as np
@@ -73,8 +74,17 @@ def check_hdf5_dataset(node, path, var) -> h5py.Dataset:
         if dtype.kind not in "biuf":
             raise DataFormatError(f"{where(path, var)}: expected numeric values. Got HDF5 dtype {dtype} instead.")
         stored = node.id.get_storage_size()
+        filtered = node.id.get_create_plist().get_nfilters() > 0
         # filtered (compressed) or chunked storage may legitimately hold less than the array's bytes
-        compressed = node.id.get_create_plist().get_nfilters() > 0 or node.chunks is not None
+        compressed = filtered or node.chunks is not None
+        if node.chunks is not None and not filtered:
+            # every chunk written without a filter holds exactly its bytes (unwritten chunks are not stored): a
+            # damaged chunk record would let HDF5 read past it into memory it never filled
+            chunk_bytes = math.prod(node.chunks) * dtype.itemsize
+            count = node.id.get_num_chunks()
+            if stored != count * chunk_bytes:
+                raise DataFormatError(f"{where(path, var)}: its {count} chunk(s) of {chunk_bytes} bytes are stored "
+                                      f"in {stored} bytes; the HDF5 file is corrupted.")
     check_stored(path, var, shape, dtype.itemsize, stored, compressed=compressed)
     return node
 

@@ -33,6 +33,7 @@ __all__ = [
     "memory_limit",
     "declared_bytes",
     "check_stored",
+    "check_sparse_rows",
     "check_memory",
     "allocate",
     "human_bytes",
@@ -102,8 +103,28 @@ def check_stored(path, var, shape, itemsize: int, stored: int, *, compressed: bo
         )
 
 
+def check_sparse_rows(path, var, nrows: int, stored: int) -> None:
+    """Refuse a column-compressed (MATLAB) sparse matrix whose row count its storage cannot justify.
+
+    Read by rows (CSR), a matrix needs one row pointer per row although a
+    column-compressed file stores nothing per row: a damaged row count would
+    allocate gigabytes from a few bytes.  The rows' pointers (int64) are held
+    to the bound of :func:`check_stored` over the file's ``stored`` bytes.
+    """
+    need = 8 * (int(nrows) + 1)
+    if need > stored * MAX_COMPRESSION_RATIO + _SLACK_BYTES:
+        raise DataFormatError(
+            f"{where(path, var)}: a sparse matrix of {int(nrows):,} rows needs {human_bytes(need)} of row pointers "
+            f"to be read by rows, more than {MAX_COMPRESSION_RATIO} times the file's {human_bytes(stored)}; its "
+            f"row count is corrupted."
+        )
+
+
 def check_memory(path, var, shape, dtype) -> None:
-    """Refuse to materialise an array larger than :func:`memory_limit`."""
+    """Refuse to materialise an array larger than :func:`memory_limit` (or of negative dimensions)."""
+    if any(int(s) < 0 for s in shape):
+        raise DataFormatError(f"{where(path, var)}: declares negative dimensions {tuple(int(s) for s in shape)}; "
+                              f"the file's header is corrupted.")
     need = declared_bytes(shape, np.dtype(dtype).itemsize)
     if need > memory_limit():
         raise DataFormatError(

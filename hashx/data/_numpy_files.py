@@ -35,6 +35,7 @@ from ._messages import cause, where
 __all__ = ["NpzArchive", "open_npy"]
 
 _NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a member, or the end record of an empty archive
 #: Decoding an untrusted file can fail in many ways (zipfile, zlib, numpy's header parser raises ValueError,
 #: SyntaxError or tokenize.TokenError...): every one of them is a damaged file, reported as such.
 _READ_ERRORS = (Exception,)
@@ -71,6 +72,8 @@ class NpzArchive:
         self.path = path
         self._zip = None
         try:
+            if not any(_starts_with(path, m) for m in _ZIP_MAGIC):  # numpy.load's test; zipfile skips a prefix
+                raise zipfile.BadZipFile("it does not start with a zip member")
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()
             for info in infos:  # each local header must agree with the directory (a damaged name is refused)

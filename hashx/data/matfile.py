@@ -29,7 +29,8 @@ import scipy.sparse as sp
 from ..exceptions import DataFormatError
 from ._csr import checked_compressed
 from ._hdf5 import check_hdf5_dataset, hdf5_errors, open_hdf5, read_hdf5
-from ._limits import check_stored
+from ._limits import check_sparse_rows, check_stored
+from ._mat_v5 import check_v5_variable
 from ._messages import cause
 
 __all__ = ["MatFile", "mat_version"]
@@ -115,7 +116,9 @@ class MatFile:
         """Names of the variables in the file (HDF5 bookkeeping groups excluded)."""
         if self._h5 is not None:
             with hdf5_errors(self.path, None):
-                return [k for k in self._h5.keys() if k not in _HDF5_META]
+                # h5py hands out a name that is not valid UTF-8 (a damaged file) as bytes
+                names = [k if isinstance(k, str) else k.decode("utf-8", "backslashreplace") for k in self._h5.keys()]
+            return [k for k in names if k not in _HDF5_META]
         return list(self._whos)
 
     def __contains__(self, name) -> bool:
@@ -203,6 +206,7 @@ class MatFile:
         if self._h5 is None:
             if name in self._whos:
                 self._check_v5_declared(name)
+                check_v5_variable(self.path, name)
             try:
                 data = scipy.io.loadmat(str(self.path), variable_names=[name], squeeze_me=False)
             except Exception as exc:
@@ -238,7 +242,7 @@ class MatFile:
         def part(key):
             var = f"{name}/{key}"
             with hdf5_errors(self.path, var):
-                if key not in node:
+                if key not in list(node.keys()):  # listed but broken is an error below, not "absent"
                     return None
                 child = node[key]
             return read_hdf5(check_hdf5_dataset(child, self.path, var), self.path, var)
@@ -248,7 +252,11 @@ class MatFile:
             raise DataFormatError(f"File '{self.path}', variable '{name}': a corrupted MATLAB sparse matrix "
                                   f"(no 'jc' column pointers).")
         ir = np.zeros(0, np.int64) if ir is None else ir
-        data = np.ones(ir.shape[0], np.uint8) if data is None else data  # a logical sparse matrix stores no values
+        if data is None:  # a logical sparse matrix may store no values; any other class must
+            if self.matlab_class(name) != "logical":
+                raise DataFormatError(f"File '{self.path}', variable '{name}': a corrupted MATLAB sparse matrix "
+                                      f"(no 'data' values for class '{self.matlab_class(name)}').")
+            data = np.ones(ir.shape[0], np.uint8)
         return checked_compressed(data, ir, jc, (nrows, ncols), self.path, name, fmt="csc", names=("data", "ir", "jc"))
 
     def row_blocks(self, name, *, max_bytes: int = _BLOCK_BYTES):
@@ -268,6 +276,7 @@ class MatFile:
         if self._h5 is None or self.is_sparse(name):
             whole = self.read(name)
             if sp.issparse(whole):
+                check_sparse_rows(self.path, name, n, self.path.stat().st_size)
                 whole = whole.tocsr()
             step = max(1, n)
             if not sp.issparse(whole):

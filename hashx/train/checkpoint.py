@@ -32,6 +32,7 @@ resumed (:func:`hashx.train.train` says so).
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,8 @@ __all__ = ["save_checkpoint", "load_checkpoint", "upgrade_v1", "FORMAT", "FORMAT
 
 FORMAT = "hashx-checkpoint"
 FORMAT_VERSION = 2
+#: The MS-DOS "directory" bit of a zip entry's external attributes.
+_MSDOS_FOLDER = 0x10
 _REQUIRED = ("kind", "hashx_version", "run", "method", "dims", "split_sha256", "epoch", "encoder", "checksum")
 _REQUIRED_V1 = ("kind", "hashx_version", "config", "dims", "split_sha256", "epoch", "encoder", "checksum")
 #: Settings of format 1's single config that belong to the run config (the rest are SSAH's, but "device").
@@ -103,6 +106,25 @@ def save_checkpoint(path, payload: dict) -> Path:
     return path
 
 
+def _check_members(path: Path) -> None:
+    """Refuse a checkpoint archive whose directory marks a member as a folder.
+
+    torch's zip reader (miniz) takes a member whose directory entry carries the
+    MS-DOS folder attribute for a folder and hands torch.load a buffer it never
+    filled: the load then fails at random or, reading a buffer left by an
+    earlier load, returns that earlier checkpoint's contents.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except Exception:  # noqa: BLE001 - not a zip archive, or not one zipfile reads: torch.load reports it below
+        return
+    for info in infos:
+        if info.external_attr & _MSDOS_FOLDER or info.filename.endswith("/"):
+            raise CheckpointError(f"Checkpoint {str(path)!r} is corrupted: its archive's directory marks the "
+                                  f"member {info.filename!r} as a folder.")
+
+
 def load_checkpoint(path, *, map_location="cpu", kind: str | None = None) -> dict:
     """Read and verify a checkpoint.
 
@@ -122,6 +144,7 @@ def load_checkpoint(path, *, map_location="cpu", kind: str | None = None) -> dic
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"Checkpoint {str(path)!r} does not exist or is not a file.")
+    _check_members(path)
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises RuntimeError, pickle errors, EOFError, zipfile errors...

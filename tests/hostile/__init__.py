@@ -190,7 +190,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 def _load_all() -> None:
     # the family modules register themselves
-    from . import arrays, checkpoints, codes, json_files, labels, splits  # noqa: F401
+    from . import arrays, checkpoints, code_imports, codes, json_files, labels, splits  # noqa: F401
 
 
 _load_all()

@@ -59,6 +59,17 @@ def seeds():
     return [{NAME: b} for b in _seed_bytes()]
 
 
+def folder_marked(data: bytes, member: bytes = b"archive/data.pkl") -> bytes:
+    """``data`` (a zip) with the central-directory entry of ``member`` given all external attributes
+    (the MS-DOS folder bit among them), as a fuzz mutation did."""
+    raw = bytearray(data)
+    at = raw.index(b"PK\x01\x02")
+    while raw[at + 46:at + 46 + len(member)] != member:
+        at = raw.index(b"PK\x01\x02", at + 4)
+    raw[at + 38:at + 42] = b"\xff\xff\xff\xff"
+    return bytes(raw)
+
+
 def _torch_bytes(obj) -> bytes:
     buf = io.BytesIO()
     torch.save(obj, buf)
@@ -81,6 +92,7 @@ def hostile():
         ("no format entry", {NAME: _torch_bytes({"kind": "model"})}),
         ("checksum of another content", {NAME: _torch_bytes({**good, "epoch": 2})}),
         ("checksum not a string", {NAME: _torch_bytes({**good, "checksum": 5})}),
+        ("data.pkl marked as a folder in the zip directory", {NAME: folder_marked(_seed_bytes()[0])}),
         ("format_version True", {NAME: _torch_bytes({**good, "format_version": True})}),
         ("format_version 99", {NAME: _torch_bytes({**good, "format_version": 99})}),
         ("format_version '2'", {NAME: _torch_bytes({**good, "format_version": "2"})}),
