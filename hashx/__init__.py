@@ -14,6 +14,8 @@ The heavier parts are imported on demand: :mod:`hashx.metrics`,
 :mod:`hashx.train`.  ``import hashx`` never imports torch.
 """
 
+# First: numba must learn where hashx's kernels are cached before any module defining one is imported.
+from . import _numba_cache  # noqa: F401  (installs the cache locator; see hashx/_numba_cache.py)
 from ._version import __version__ as __version__
 from .codefile import load_codes as load_codes
 from .codefile import save_codes as save_codes

@@ -3,6 +3,12 @@
 A crash (or an exception) before the rename leaves the old file untouched and
 removes the temporary file, so readers never see a half-written checkpoint,
 code file or split file.
+
+An interruption (Ctrl-C, SIGINT) while writing is reported as the
+``KeyboardInterrupt`` it is, even when the writer turned it into another error
+on its way out (``torch.save`` reports an interrupted write as a
+``RuntimeError`` "unexpected pos"), so callers can tell an interruption from a
+failure.
 """
 
 from __future__ import annotations
@@ -12,13 +18,24 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "remove_stale_temporaries", "temporary_pattern"]
+__all__ = ["atomic_write", "remove_stale_temporaries", "temporary_pattern", "interrupt_in_chain"]
 
 
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def interrupt_in_chain(exc: BaseException) -> KeyboardInterrupt | None:
+    """The ``KeyboardInterrupt`` that ``exc`` is or that it was raised while handling, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 @contextlib.contextmanager
@@ -37,24 +54,34 @@ def atomic_write(path, mode: str = "wb"):
     file object
         Write to it; it is flushed, fsync'ed and renamed over ``path`` when the
         ``with`` block ends without an exception.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        The write was interrupted (also when the writer converted the
+        interruption into another exception); the old file is intact and the
+        temporary file is removed.
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"The 'mode' parameter of atomic_write must be 'wb' or 'w'. Got {mode!r} instead.")
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    # mkstemp creates the file with mode 0600; give it the permissions any new
-    # file would get (0666 minus the umask), so the rename changes nothing else.
-    os.chmod(tmp, 0o666 & ~_current_umask())
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            # mkstemp creates the file with mode 0600; give it the permissions any new
+            # file would get (0666 minus the umask), so the rename changes nothing else.
+            os.chmod(tmp, 0o666 & ~_current_umask())
             yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        interrupt = interrupt_in_chain(exc)
+        if interrupt is not None and interrupt is not exc:
+            raise KeyboardInterrupt(f"interrupted while writing '{path}'") from exc
         raise
 
 

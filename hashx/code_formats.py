@@ -176,10 +176,10 @@ def _read_mat(path: Path, variable: str | None):
 
 
 def _read_npy(path: Path):
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise DataFormatError(f"File '{path}' is not a readable .npy array ({exc}).") from None
+    from .data._numpy_files import open_npy
+
+    # The checked reader: no pickles, a declared shape the file can hold, one clear error naming the file.
+    array = open_npy(path)
     if array.dtype == np.uint8 and array.ndim == 2:
         if array.shape[1] == 0:
             raise DataFormatError(f"File '{path}': packed codes need at least one byte per row.")

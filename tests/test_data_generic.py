@@ -51,7 +51,7 @@ def _check(ds, arrays):
 @pytest.mark.parametrize("sparse_text", [False, True])
 @pytest.mark.parametrize("raw", [False, True])
 def test_npz_round_trip(tmp_path, sparse_text, raw):
-    arrays = random_dataset_arrays(6, raw=raw, size=32, seed=1)
+    arrays = random_dataset_arrays(6, raw=raw, size=64, seed=1)
     path = _write_npz(tmp_path / "d.npz", arrays, sparse_text=sparse_text, ids=np.arange(100, 106))
     ds = load_generic(path)
     _check(ds, arrays)
@@ -62,14 +62,14 @@ def test_npz_round_trip(tmp_path, sparse_text, raw):
 @pytest.mark.parametrize("sparse_text", [False, True])
 @pytest.mark.parametrize("raw", [False, True])
 def test_h5_round_trip(tmp_path, sparse_text, raw):
-    arrays = random_dataset_arrays(6, raw=raw, size=32, seed=2)
+    arrays = random_dataset_arrays(6, raw=raw, size=64, seed=2)
     ds = load_generic(_write_h5(tmp_path / "d.h5", arrays, sparse_text=sparse_text))
     _check(ds, arrays)
     assert isinstance(ds.image, LazyImages) == raw
 
 
 def test_npy_folder_and_files(tmp_path):
-    arrays = random_dataset_arrays(5, raw=True, size=16, seed=3)
+    arrays = random_dataset_arrays(5, raw=True, size=64, seed=3)
     for k in ("image", "text", "labels"):
         np.save(tmp_path / f"{k}.npy", arrays[k])
     ds = load_generic(tmp_path)

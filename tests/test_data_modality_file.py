@@ -31,10 +31,10 @@ def test_mat_defaults_pick_dcmh_names(tmp_path, arrays, version):
 
 @pytest.mark.parametrize("version", ["5", "7.3"])
 def test_mat_raw_images_are_lazy_and_in_nhwc(tmp_path, version):
-    imgs = random_dataset_arrays(3, raw=True, size=8, seed=1)["image"]
+    imgs = random_dataset_arrays(3, raw=True, size=64, seed=1)["image"]
     path = write_mat(tmp_path / "iall.mat", {"IAll": matlab_images(imgs)}, version)
     out = read_modality(path, "image")
-    assert isinstance(out, LazyImages) and out.shape == (3, 8, 8, 3)
+    assert isinstance(out, LazyImages) and out.shape == (3, 64, 64, 3)
     np.testing.assert_array_equal(out.read(np.arange(3)), imgs)
 
 

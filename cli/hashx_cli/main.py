@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 
 # numba's OpenMP workers spin while they wait by default; on a machine whose
 # cores are busy with other work that makes a 2-thread search 10-25x slower
@@ -15,11 +16,15 @@ import os
 # chose one; the library itself never touches the environment.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import click
+try:  # Ctrl-C during the second or so these imports take: one line too, no traceback
+    import click
 
-from hashx import __version__
+    from hashx import __version__
 
-from ._errors import USER_ERRORS, as_click_exception
+    from ._errors import INTERRUPTED, USER_ERRORS, as_click_exception, interrupted
+except KeyboardInterrupt:
+    sys.stderr.write("Error: interrupted (Ctrl-C) while starting; nothing was read or written.\n")
+    raise SystemExit(1) from None
 
 __all__ = ["cli", "main"]
 
@@ -61,11 +66,15 @@ class LazyGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
-        # The single place where library errors become "Error: ..." + exit 1.
+        # The single place where library errors and interruptions become "Error: ..." + exit 1.
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as exc:
-            raise as_click_exception(exc) from exc
+        except BaseException as exc:
+            if interrupted(exc):
+                raise click.ClickException(INTERRUPTED) from None
+            if isinstance(exc, USER_ERRORS):
+                raise as_click_exception(exc) from exc
+            raise
 
     def format_commands(self, ctx, formatter):
         rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]

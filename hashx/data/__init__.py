@@ -11,8 +11,15 @@ Readers (one module per dataset family), all returning a
 - :mod:`~hashx.data.synthetic`: seeded stand-ins (a synthetic dataset; MIRFlickr with synthetic images),
   and :mod:`~hashx.data.wiki_like`, the ``wiki-like`` preset shaped like the Wikipedia benchmark;
 - :mod:`~hashx.data.probe`: linear probes measuring the label signal of features;
+- :mod:`~hashx.data.modality_file` and :mod:`~hashx.data.label_files`: one modality of a file
+  (``hashx encode``), and the query and database label files of an evaluation in one class space
+  (``hashx eval``);
 - :mod:`~hashx.data.matfile`: MATLAB v5 / v7.3 reading;
 - :mod:`~hashx.data.images` and :mod:`~hashx.data.vggf`: raw images and CNN-F weights.
+
+Files are untrusted: sparse parts, declared sizes, ``.npz`` members and HDF5
+objects are checked before use (``_csr``, ``_limits``, ``_numpy_files``,
+``_hdf5``), and every error names the file and the variable.
 
 Protocols (:mod:`~hashx.data.protocols`): :func:`list_protocols`,
 :func:`get_protocol`, :func:`load_dataset`, :func:`make_split`,
@@ -31,6 +38,8 @@ from .matfile import MatFile as MatFile
 from .matfile import mat_version as mat_version
 from .mirflickr import load_mirflickr25k as load_mirflickr25k
 from .mirflickr import read_mirflickr25k_labels_tags as read_mirflickr25k_labels_tags
+from .label_files import read_label_file as read_label_file
+from .label_files import read_label_files as read_label_files
 from .modality_file import read_modality as read_modality
 from .nuswide import load_nuswide as load_nuswide
 from .nuswide import read_nuswide_concepts as read_nuswide_concepts
@@ -80,6 +89,8 @@ __all__ = [
     "load_npy",
     "save_generic",
     "read_modality",
+    "read_label_file",
+    "read_label_files",
     "make_synthetic",
     "make_mirflickr_synthimg",
     "linear_probe_map",

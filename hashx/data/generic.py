@@ -34,6 +34,9 @@ import scipy.sparse as sp
 from .._atomic import atomic_write
 from ..exceptions import DataFormatError, HashxValueError
 from . import _arrays as A
+from ._csr import checked_compressed
+from ._hdf5 import hdf5_dataset, hdf5_errors, open_hdf5, read_hdf5
+from ._numpy_files import NpzArchive, open_npy
 from .dataset import CrossModalDataset
 from .images import LazyImages
 
@@ -41,6 +44,8 @@ __all__ = ["GENERIC_SUFFIXES", "load_generic", "load_npy", "save_generic"]
 
 GENERIC_SUFFIXES = (".npz", ".h5", ".hdf5")
 _NPY_NAMES = ("image.npy", "text.npy", "labels.npy")
+#: The four arrays of a CSR text matrix in an ``.npz`` file.
+CSR_KEYS = ("text_data", "text_indices", "text_indptr", "text_shape")
 
 
 def _need(container, key, path, found):
@@ -50,20 +55,15 @@ def _need(container, key, path, found):
 
 
 def _image(src, path, var, layout):
-    if len(src.shape) == 4:
-        if src.dtype != np.uint8:
-            raise DataFormatError(f"{A.where(path, var)}: raw images must be uint8. Got dtype {src.dtype}.")
-        try:
-            return LazyImages(src, layout=layout, source=f"'{path}' variable '{var}'")
-        except ValueError as exc:
-            raise DataFormatError(f"{A.where(path, var)}: {exc}") from None
+    if len(A.source_shape(src, var)) == 4:
+        return A.lazy_images(src, path, var, layout=layout)
     return A.read_features(src, path, var)
 
 
 def _ids(src, path, n):
     if src is None:
         return None
-    ids = np.asarray(src)
+    ids = read_hdf5(src, path, "ids") if isinstance(src, h5py.Dataset) else np.asarray(src)
     if ids.shape != (n,) or ids.dtype.kind not in "iu":
         raise DataFormatError(f"{A.where(path, 'ids')}: expected ({n},) integers. Got {ids.dtype} {ids.shape}.")
     return ids.astype(np.int64)
@@ -79,29 +79,40 @@ def _build(path, name, image_src, text_src, labels_src, ids_src, sparse_text, im
                              ids=_ids(ids_src, path, labels.shape[0]), notes=f"Read from {path}.")
 
 
-def _npz_text(z, path):
-    if "text" in z.files:
+def _npz_text(z: NpzArchive, path):
+    """``text`` of an ``.npz``: the dense array, or a CSR matrix from the four ``text_*`` arrays (checked)."""
+    if "text" in z:
         return z["text"]
-    keys = ("text_data", "text_indices", "text_indptr", "text_shape")
-    if all(k in z.files for k in keys):
-        try:
-            return sp.csr_matrix((z["text_data"], z["text_indices"], z["text_indptr"]),
-                                 shape=tuple(int(s) for s in z["text_shape"]))
-        except ValueError as exc:
-            raise DataFormatError(f"{A.where(path, 'text')}: a malformed CSR matrix ({exc}).") from None
+    if all(k in z for k in CSR_KEYS):
+        return checked_compressed(z["text_data"], z["text_indices"], z["text_indptr"], z["text_shape"],
+                                  path, "text")
+    present = [k for k in CSR_KEYS if k in z]
+    if present:
+        raise DataFormatError(f"File '{path}' holds a partial CSR text matrix: {', '.join(present)} without "
+                              f"{', '.join(k for k in CSR_KEYS if k not in z)}.")
     return _need(z.files, "text", path, z.files)
 
 
 def _h5_text(f, path):
-    node = _need(f, "text", path, list(f.keys()))
-    if isinstance(node, h5py.Group):
-        try:
-            shape = node.attrs["shape"] if "shape" in node.attrs else node["shape"][()]
-            return sp.csr_matrix((node["data"][()], node["indices"][()], node["indptr"][()]),
-                                 shape=tuple(int(s) for s in shape))
-        except (KeyError, ValueError) as exc:
-            raise DataFormatError(f"{A.where(path, 'text')}: a malformed CSR group ({exc}).") from None
-    return node
+    """``text`` of an HDF5 file: a dataset, or a group ``data``/``indices``/``indptr`` + ``shape`` (checked CSR)."""
+    with hdf5_errors(path, "text"):
+        node = _need(f, "text", path, list(f.keys()))
+        if not isinstance(node, h5py.Group):
+            return hdf5_dataset(f, "text", path)
+        parts = {k: read_hdf5(hdf5_dataset(node, k, path, var=f"text/{k}"), path, f"text/{k}")
+                 for k in ("data", "indices", "indptr")}
+        shape = node.attrs["shape"] if "shape" in node.attrs else \
+            read_hdf5(hdf5_dataset(node, "shape", path, var="text/shape"), path, "text/shape")
+    return checked_compressed(parts["data"], parts["indices"], parts["indptr"], shape, path, "text")
+
+
+def _require_path(path, caller: str) -> Path:
+    if path is None or (isinstance(path, str) and not path.strip()):
+        raise HashxValueError(
+            f"The 'path' parameter of {caller} is required: the .npz or .h5 file, or a folder of .npy files "
+            f"(on the command line, --data-dir FILE with --dataset files). Got {path!r} instead."
+        )
+    return Path(path)
 
 
 def load_generic(path, *, name: str | None = None, sparse_text: bool | None = None,
@@ -124,7 +135,7 @@ def load_generic(path, *, name: str | None = None, sparse_text: bool | None = No
         Unknown suffix or missing file, a missing variable, wrong shapes,
         disagreeing row counts, rows with no label, NaN/Inf values.
     """
-    path = Path(path)
+    path = _require_path(path, "load_generic")
     name = name or path.stem
     if path.is_dir():
         return load_npy(*(path / f for f in _NPY_NAMES), ids=path / "ids.npy" if (path / "ids.npy").is_file()
@@ -133,23 +144,18 @@ def load_generic(path, *, name: str | None = None, sparse_text: bool | None = No
         raise DataFormatError(f"Dataset file '{path}' does not exist.")
     suffix = path.suffix.lower()
     if suffix == ".npz":
-        try:
-            z = np.load(path, allow_pickle=False)
-        except Exception as exc:
-            raise DataFormatError(f"File '{path}' is not a readable .npz file ({exc}).") from None
-        with z:
+        with NpzArchive(path) as z:
             return _build(path, name, _need(z, "image", path, z.files), _npz_text(z, path),
-                          _need(z, "labels", path, z.files), z["ids"] if "ids" in z.files else None,
-                          sparse_text, image_layout)
+                          _need(z, "labels", path, z.files), z["ids"] if "ids" in z else None, sparse_text,
+                          image_layout)
     if suffix in (".h5", ".hdf5"):
+        f = open_hdf5(path)
         try:
-            f = h5py.File(path, "r")
-        except OSError as exc:
-            raise DataFormatError(f"File '{path}' is not a readable HDF5 file ({exc}).") from None
-        keys = list(f.keys())
-        image = _need(f, "image", path, keys)
-        ds = _build(path, name, image, _h5_text(f, path), _need(f, "labels", path, keys)[()],
-                    f["ids"][()] if "ids" in f else None, sparse_text, image_layout)
+            ds = _build(path, name, hdf5_dataset(f, "image", path), _h5_text(f, path), hdf5_dataset(f, "labels", path),
+                        hdf5_dataset(f, "ids", path) if "ids" in f else None, sparse_text, image_layout)
+        except BaseException:
+            f.close()
+            raise
         if not isinstance(ds.image, LazyImages):
             f.close()  # everything was read; raw images keep the file open
         return ds
@@ -178,14 +184,11 @@ def load_npy(image, text, labels, *, ids=None, name: str = "dataset", sparse_tex
         p = Path(p)
         if not p.is_file():
             raise DataFormatError(f"File '{p}' ({var}) does not exist.")
-        try:
-            arrays[var] = np.load(p, mmap_mode="r", allow_pickle=False)
-        except Exception as exc:
-            raise DataFormatError(f"File '{p}' ({var}) is not a readable .npy file ({exc}).") from None
+        arrays[var] = open_npy(p, var)
     where = Path(image).parent
     labels_arr = A.read_labels(arrays["labels"], Path(labels), "labels")
     image_data = _image(arrays["image"], Path(image), "image", image_layout)
-    A.check_rows([(Path(labels), "labels", labels_arr.shape[0]), (Path(text), "text", arrays["text"].shape[0]),
+    A.check_rows([(Path(labels), "labels", labels_arr.shape[0]), (Path(text), "text", A.item_count(arrays["text"], "text")),
                   (Path(image), "image", A.item_count(image_data, "image"))])
     text_data = A.read_text(arrays["text"], Path(text), "text", sparse=sparse_text)
     return CrossModalDataset(image=image_data, text=text_data, labels=labels_arr, name=name,

@@ -34,15 +34,20 @@ numpy arrays ready for ``torch.from_numpy``.  This module never imports torch.
 from __future__ import annotations
 
 import logging
+import os
 
 import numpy as np
 
 from .._validation import check_array, check_choice, check_int
-from ..exceptions import HashxTypeError, HashxValueError
+from ..exceptions import DataFormatError, HashxTypeError, HashxValueError
 
-__all__ = ["LazyImages", "preprocess_images", "LAYOUTS"]
+__all__ = ["LazyImages", "preprocess_images", "LAYOUTS", "MIN_IMAGE_SIZE"]
 
 logger = logging.getLogger(__name__)
+
+#: The smallest height and width of raw images hashx reads: CNN-F, the network
+#: for raw images (:mod:`hashx.models.cnnf`), needs a 3x3 map before pool5.
+MIN_IMAGE_SIZE = 63
 
 #: Stored layouts; each letter names the stored axis at its position
 #: (n = item, h = image row, w = image column, c = colour).
@@ -66,6 +71,19 @@ def _to_nhwc(block: np.ndarray, layout: str) -> np.ndarray:
     for c in range(3):
         out[..., c] = np.take(block, c, axis=axes.index("c")).transpose(perm)
     return out
+
+
+def _backing_file(store):
+    """``(file name, size when opened)`` of an HDF5 dataset or a memory map, else None."""
+    name = getattr(store, "filename", None) if isinstance(store, np.memmap) else None
+    if name is None and not isinstance(store, np.ndarray):
+        name = getattr(getattr(store, "file", None), "filename", None)
+    if not name:
+        return None
+    try:
+        return str(name), os.path.getsize(name)
+    except OSError:
+        return None
 
 
 def _guess_layout(store) -> str:
@@ -126,6 +144,7 @@ class LazyImages:
             layout = _guess_layout(store)
         check_choice(layout, "layout", LAYOUTS, caller="LazyImages")
         self._store = store
+        self._file = _backing_file(store)
         self.layout = layout
         self.batch_size = check_int(batch_size, "batch_size", caller="LazyImages", min_value=1)
         self.source = source
@@ -189,11 +208,36 @@ class LazyImages:
 
     def subset(self, idx) -> "LazyImages":
         """A lazy view of the items at positions ``idx`` (nothing is read)."""
-        return LazyImages(self._store, layout=self.layout, rows=self._stored_rows(idx),
+        view = LazyImages(self._store, layout=self.layout, rows=self._stored_rows(idx),
                           batch_size=self.batch_size, source=self.source)
+        view._file = self._file  # the size when the file was first opened
+        return view
 
     def _read_sorted(self, rows: np.ndarray) -> np.ndarray:
-        """Stored items ``rows`` (sorted, unique) as (b, H, W, 3)."""
+        """Stored items ``rows`` (sorted, unique) as (b, H, W, 3); a failed read names the source.
+
+        A file that shrank since it was opened (truncated by another program) is refused before the
+        read: HDF5 would return zeros for the missing bytes, a memory map would kill the process (SIGBUS).
+        """
+        if self._file is not None:
+            name, size = self._file
+            try:
+                now = os.path.getsize(name)
+            except OSError:
+                now = -1
+            if now < size:
+                raise DataFormatError(f"Raw images {self.source or repr(name)}: the file '{name}' shrank from {size} "
+                                      f"to {max(now, 0)} bytes since it was opened (another program changed it); "
+                                      f"its images cannot be read.")
+        try:
+            return self._read_sorted_unchecked(rows)
+        except (OSError, RuntimeError, KeyError) as exc:  # h5py: a truncated or damaged file
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            raise DataFormatError(f"Raw images {self.source or '(no source)'}: items {int(rows[0])}.."
+                                  f"{int(rows[-1])} could not be read; the file is truncated or corrupted "
+                                  f"({type(exc).__name__}: {text[:200]}).") from None
+
+    def _read_sorted_unchecked(self, rows: np.ndarray) -> np.ndarray:
         axis = self.layout.index("n")
         lo, hi = int(rows[0]), int(rows[-1]) + 1
         sel = [slice(None)] * 4

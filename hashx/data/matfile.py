@@ -27,6 +27,11 @@ import scipy.io
 import scipy.sparse as sp
 
 from ..exceptions import DataFormatError
+from ._csr import checked_compressed
+from ._hdf5 import check_hdf5_dataset, hdf5_errors, open_hdf5, read_hdf5
+from ._limits import check_sparse_rows, check_stored
+from ._mat_v5 import check_v5_variable
+from ._messages import cause
 
 __all__ = ["MatFile", "mat_version"]
 
@@ -34,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 _HDF5_META = ("#refs#", "#subsystem#")
 _BLOCK_BYTES = 64 * 2**20
+#: Bytes per element of MATLAB's numeric classes (v5 headers declare the class, not the dtype).
+_CLASS_BYTES = {"double": 8, "single": 4, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4,
+                "uint32": 4, "int64": 8, "uint64": 8, "logical": 1, "char": 2}
 
 
 def mat_version(path) -> str:
@@ -47,12 +55,12 @@ def mat_version(path) -> str:
     path = Path(path)
     if not path.is_file():
         raise DataFormatError(f"File '{path}' does not exist (or is not a file).")
-    if h5py.is_hdf5(path):
-        return "7.3"
     try:
+        if h5py.is_hdf5(path):
+            return "7.3"
         major, _ = scipy.io.matlab.matfile_version(str(path))
     except Exception as exc:  # scipy raises ValueError / MatReadError / TypeError
-        raise DataFormatError(f"File '{path}' is not a MATLAB .mat file ({exc}).") from None
+        raise DataFormatError(f"File '{path}' is not a MATLAB .mat file ({cause(exc)}).") from None
     return {0: "4", 1: "5"}.get(major, str(major))
 
 
@@ -77,13 +85,14 @@ class MatFile:
         self._h5 = None
         self._whos = None
         if self.version == "7.3":
-            self._h5 = h5py.File(self.path, "r")
+            self._h5 = open_hdf5(self.path)
         else:
             try:
-                self._whos = {name: (tuple(shape), cls) for name, shape, cls in scipy.io.whosmat(str(self.path))}
+                self._whos = {name: (tuple(int(s) for s in shape), cls)
+                              for name, shape, cls in scipy.io.whosmat(str(self.path))}
             except Exception as exc:
                 raise DataFormatError(
-                    f"File '{self.path}' could not be read as a MATLAB v{self.version} file ({exc})."
+                    f"File '{self.path}' could not be read as a MATLAB v{self.version} file ({cause(exc)})."
                 ) from None
 
     # -- context manager -------------------------------------------------
@@ -106,7 +115,10 @@ class MatFile:
     def names(self) -> list[str]:
         """Names of the variables in the file (HDF5 bookkeeping groups excluded)."""
         if self._h5 is not None:
-            return [k for k in self._h5.keys() if k not in _HDF5_META]
+            with hdf5_errors(self.path, None):
+                # h5py hands out a name that is not valid UTF-8 (a damaged file) as bytes
+                names = [k if isinstance(k, str) else k.decode("utf-8", "backslashreplace") for k in self._h5.keys()]
+            return [k for k in names if k not in _HDF5_META]
         return list(self._whos)
 
     def __contains__(self, name) -> bool:
@@ -118,9 +130,22 @@ class MatFile:
         )
 
     def _node(self, name):
+        """The HDF5 object of ``name``: a group (sparse, struct, cell) or a checked dataset."""
         if name not in self.names():
             raise self._missing(name)
-        return self._h5[name]
+        with hdf5_errors(self.path, name):
+            node = self._h5[name]
+        if isinstance(node, h5py.Group):
+            return node
+        with hdf5_errors(self.path, name):
+            plain = not node.attrs.get("MATLAB_empty", 0) and node.dtype.kind in "biuf"
+        return check_hdf5_dataset(node, self.path, name) if plain else node
+
+    def _check_v5_declared(self, name) -> None:
+        """A v5 variable cannot hold more than deflate can expand the whole file to."""
+        shape, cls = self._whos[name]
+        if cls != "sparse":
+            check_stored(self.path, name, shape, _CLASS_BYTES.get(cls, 1), self.path.stat().st_size)
 
     def is_sparse(self, name) -> bool:
         """Whether variable ``name`` is a MATLAB sparse matrix."""
@@ -136,17 +161,32 @@ class MatFile:
         if self._h5 is None:
             if name not in self._whos:
                 raise self._missing(name)
+            self._check_v5_declared(name)
             return self._whos[name][0]
         node = self._node(name)
-        if isinstance(node, h5py.Group):
-            if "MATLAB_sparse" not in node.attrs:
-                raise DataFormatError(
-                    f"File '{self.path}', variable '{name}': a MATLAB struct or cell, expected a numeric array."
-                )
-            return (int(node.attrs["MATLAB_sparse"]), int(node["jc"].shape[0]) - 1)
-        if node.attrs.get("MATLAB_empty", 0):
-            return tuple(int(v) for v in np.asarray(node[()]).ravel()) if node.size else (0, 0)
-        return tuple(reversed(node.shape))
+        with hdf5_errors(self.path, name):
+            if isinstance(node, h5py.Group):
+                if "MATLAB_sparse" not in node.attrs:
+                    raise DataFormatError(
+                        f"File '{self.path}', variable '{name}': a MATLAB struct or cell, expected a numeric array."
+                    )
+                return (int(node.attrs["MATLAB_sparse"]), int(node["jc"].shape[0]) - 1)
+            if node.attrs.get("MATLAB_empty", 0):
+                return self._empty_shape(name, node)
+            return tuple(reversed(node.shape))
+
+    def _empty_shape(self, name, node) -> tuple:
+        """The MATLAB shape an empty v7.3 variable stores as its data (it must have a zero dimension)."""
+        if node.shape is None or node.size == 0:
+            return (0, 0)
+        if node.size > 32 or node.dtype.kind not in "iu":
+            raise DataFormatError(f"File '{self.path}', variable '{name}': a corrupted empty MATLAB array "
+                                  f"(its stored shape is not a short integer vector).")
+        dims = tuple(int(v) for v in read_hdf5(node, self.path, name).ravel())
+        if 0 not in dims or min(dims) < 0:
+            raise DataFormatError(f"File '{self.path}', variable '{name}': marked as an empty MATLAB array but "
+                                  f"its stored shape {dims} has no zero dimension; the file is corrupted.")
+        return dims
 
     def matlab_class(self, name) -> str:
         """MATLAB class of ``name`` (``"double"``, ``"uint8"``, ``"logical"``, ``"sparse"``, ...)."""
@@ -164,10 +204,14 @@ class MatFile:
         matrices and :meth:`raw` for raw-image stacks.
         """
         if self._h5 is None:
+            if name in self._whos:
+                self._check_v5_declared(name)
+                check_v5_variable(self.path, name)
             try:
                 data = scipy.io.loadmat(str(self.path), variable_names=[name], squeeze_me=False)
             except Exception as exc:
-                raise DataFormatError(f"File '{self.path}', variable '{name}': could not be read ({exc}).") from None
+                raise DataFormatError(f"File '{self.path}', variable '{name}': could not be read "
+                                      f"({cause(exc)}).") from None
             if name not in data:
                 raise self._missing(name)
             value = data[name]
@@ -189,16 +233,31 @@ class MatFile:
             )
         if node.attrs.get("MATLAB_empty", 0):
             return np.zeros(self.shape(name), dtype=node.dtype)
-        return np.asarray(node[()]).transpose()
+        return read_hdf5(node, self.path, name).transpose()
 
     def _read_sparse(self, name, node):
+        """A v7.3 sparse matrix (a group of ``jc``, ``ir``, ``data``), checked before scipy builds it."""
         nrows, ncols = self.shape(name)
-        jc = np.asarray(node["jc"][()], dtype=np.int64)
-        ir = np.asarray(node["ir"][()], dtype=np.int64) if "ir" in node else np.zeros(0, np.int64)
-        data = np.asarray(node["data"][()]) if "data" in node else np.ones(ir.shape[0], np.uint8)
-        if jc.shape[0] != ncols + 1 or ir.shape[0] != data.shape[0] or (jc.size and jc[-1] != ir.shape[0]):
-            raise DataFormatError(f"File '{self.path}', variable '{name}': a corrupted MATLAB sparse matrix.")
-        return sp.csc_matrix((data, ir, jc), shape=(nrows, ncols))
+
+        def part(key):
+            var = f"{name}/{key}"
+            with hdf5_errors(self.path, var):
+                if key not in list(node.keys()):  # listed but broken is an error below, not "absent"
+                    return None
+                child = node[key]
+            return read_hdf5(check_hdf5_dataset(child, self.path, var), self.path, var)
+
+        jc, ir, data = part("jc"), part("ir"), part("data")
+        if jc is None:
+            raise DataFormatError(f"File '{self.path}', variable '{name}': a corrupted MATLAB sparse matrix "
+                                  f"(no 'jc' column pointers).")
+        ir = np.zeros(0, np.int64) if ir is None else ir
+        if data is None:  # a logical sparse matrix may store no values; any other class must
+            if self.matlab_class(name) != "logical":
+                raise DataFormatError(f"File '{self.path}', variable '{name}': a corrupted MATLAB sparse matrix "
+                                      f"(no 'data' values for class '{self.matlab_class(name)}').")
+            data = np.ones(ir.shape[0], np.uint8)
+        return checked_compressed(data, ir, jc, (nrows, ncols), self.path, name, fmt="csc", names=("data", "ir", "jc"))
 
     def row_blocks(self, name, *, max_bytes: int = _BLOCK_BYTES):
         """Yield ``(start, block)`` over the rows of a 2-d variable, in order.
@@ -217,6 +276,7 @@ class MatFile:
         if self._h5 is None or self.is_sparse(name):
             whole = self.read(name)
             if sp.issparse(whole):
+                check_sparse_rows(self.path, name, n, self.path.stat().st_size)
                 whole = whole.tocsr()
             step = max(1, n)
             if not sp.issparse(whole):
@@ -234,7 +294,7 @@ class MatFile:
         for start in range(0, n, step):
             stop = min(n, start + step)
             # h5py shape is (d, n): the MATLAB rows are the h5py columns.
-            yield start, np.asarray(node[:, start:stop]).transpose()
+            yield start, read_hdf5(node, self.path, name, np.s_[:, start:stop]).transpose()
 
     def raw(self, name):
         """The stored variable without reading it: an ``h5py.Dataset`` (v7.3,

@@ -16,28 +16,34 @@ Formats: ``.npy`` (the file is the variable; memory-mapped), ``.npz``,
 ``.h5``/``.hdf5`` (rows first), ``.mat`` (MATLAB v5 or v7.3, axes handled as in
 :class:`~hashx.data.matfile.MatFile`).  Raw images (4-d uint8) come back as a
 :class:`~hashx.data.images.LazyImages` and are read batch by batch.  Wikipedia's
-class ids (an (n,) or (n, 1) vector of 1..C) are turned into one-hot labels.
+class ids (an (n,) or (n, 1) vector of 1..C) are turned into one-hot labels, and a
+0/1 vector is one binary label (:mod:`~hashx.data.label_files`).  Every error
+names the file and the variable.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import h5py
-import numpy as np
 
 from .._validation import check_choice
 from ..exceptions import DataFormatError
 from . import _arrays as A
+from ._hdf5 import hdf5_dataset, hdf5_errors, open_hdf5
+from ._numpy_files import NpzArchive, open_npy
 from .matfile import MatFile
 
-__all__ = ["read_modality", "DEFAULT_VARIABLES"]
+__all__ = ["read_modality", "open_modality", "DEFAULT_VARIABLES", "MODALITY_SUFFIXES"]
 
 DEFAULT_VARIABLES = {
     "image": ("image", "XAll", "IAll", "images", "I_te", "I_tr", "X"),
     "text": ("text", "YAll", "T_te", "T_tr", "Y"),
     "labels": ("labels", "LAll", "label", "L_te", "L_tr", "L_test", "L_train"),
 }
+#: File types read_modality knows.
+MODALITY_SUFFIXES = (".npy", ".npz", ".h5", ".hdf5", ".mat")
 
 
 def _pick(names, modality, variable, path):
@@ -58,15 +64,64 @@ def _pick(names, modality, variable, path):
     )
 
 
-def _convert(src, path, var, modality, allow_unlabeled=False):
-    if modality == "image":
-        return A.read_image(src, path, var)
-    if modality == "text":
-        return A.read_text(src, path, var, sparse=None)
-    shape = A.source_shape(src, var)
-    if len(shape) == 1 or (len(shape) == 2 and shape[1] == 1):
-        return A.read_class_ids(src, path, var)
-    return A.read_labels(src, path, var, require_label=not allow_unlabeled)
+@contextlib.contextmanager
+def open_modality(path, modality: str, variable: str | None = None, *, keep_open: bool = False):
+    """Open ``path`` and yield ``(source, variable)`` for the :mod:`~hashx.data._arrays` readers.
+
+    The file is closed when the block ends, unless ``keep_open`` (an HDF5 or
+    v7.3 file that feeds lazy raw images must stay open).
+
+    Raises
+    ------
+    DataFormatError
+        Missing file, unknown suffix, unreadable file, missing variable.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFormatError(f"Input file '{path}' does not exist.")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        yield open_npy(path), path.stem
+        return
+    if suffix == ".npz":
+        with NpzArchive(path) as z:
+            var = _pick(z.files, modality, variable, path)
+            if modality == "text" and var == "text":
+                from .generic import _npz_text
+
+                yield _npz_text(z, path), var
+            else:
+                yield z[var], var
+        return
+    if suffix in (".h5", ".hdf5"):
+        f = open_hdf5(path)
+        try:
+            with hdf5_errors(path, None):
+                names = list(f.keys())
+            var = _pick(names, modality, variable, path)
+            with hdf5_errors(path, var):
+                is_group = isinstance(f[var], h5py.Group)
+            if modality == "text" and is_group and var == "text":
+                from .generic import _h5_text
+
+                yield _h5_text(f, path), var
+            else:
+                yield hdf5_dataset(f, var, path), var
+        finally:
+            if not keep_open:
+                f.close()
+        return
+    if suffix == ".mat":
+        mat = MatFile(path)
+        try:
+            yield mat, _pick(mat.names(), modality, variable, path)
+        finally:
+            if not keep_open:
+                mat.close()
+        return
+    raise DataFormatError(
+        f"Input file '{path}' has an unknown suffix '{suffix}'; expected {', '.join(MODALITY_SUFFIXES)}."
+    )
 
 
 def read_modality(path, modality: str, *, variable: str | None = None, allow_unlabeled: bool = False):
@@ -89,43 +144,23 @@ def read_modality(path, modality: str, *, variable: str | None = None, allow_unl
     ndarray, scipy.sparse.csr_matrix or LazyImages
         ``"image"``: float32 features (n, d) or lazy raw images (n, H, W, 3);
         ``"text"``: float32 (n, t), CSR when sparse or large;
-        ``"labels"``: uint8 multi-hot (n, c).
+        ``"labels"``: uint8 multi-hot (n, c), read by the rules of
+        :func:`hashx.data.read_label_files` for one file (a 0/1 vector is one
+        binary label, any other vector holds class ids 1..C).
 
     Raises
     ------
     DataFormatError
         Missing file, unknown suffix, missing variable, wrong shape, NaN/Inf,
-        non-binary labels.
+        non-binary labels, a damaged file or a declared size the file cannot
+        hold.
     """
     check_choice(modality, "modality", ("image", "text", "labels"), caller="read_modality")
-    path = Path(path)
-    if not path.is_file():
-        raise DataFormatError(f"Input file '{path}' does not exist.")
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        try:
-            array = np.load(path, mmap_mode="r", allow_pickle=False)
-        except ValueError as exc:
-            raise DataFormatError(f"File '{path}' is not a readable .npy array ({exc}).") from None
-        return _convert(array, path, path.stem, modality, allow_unlabeled)
-    if suffix == ".npz":
-        from .generic import _npz_text
+    if modality == "labels":
+        from .label_files import read_label_file
 
-        with np.load(path, allow_pickle=False) as z:
-            var = _pick(list(z.files), modality, variable, path)
-            src = _npz_text(z, path) if (modality == "text" and var == "text") else z[var]
-            return _convert(src, path, var, modality, allow_unlabeled)
-    if suffix in (".h5", ".hdf5"):
-        from .generic import _h5_text
-
-        f = h5py.File(path, "r")  # stays open while lazy images are read
-        var = _pick(list(f.keys()), modality, variable, path)
-        node = _h5_text(f, path) if (modality == "text" and isinstance(f[var], h5py.Group)) else f[var]
-        return _convert(node, path, var, modality, allow_unlabeled)
-    if suffix == ".mat":
-        mat = MatFile(path)
-        var = _pick(mat.names(), modality, variable, path)
-        return _convert(mat, path, var, modality, allow_unlabeled)
-    raise DataFormatError(
-        f"Input file '{path}' has an unknown suffix '{suffix}'; expected .npy, .npz, .h5, .hdf5 or .mat."
-    )
+        return read_label_file(path, variable=variable, allow_unlabeled=allow_unlabeled)
+    with open_modality(path, modality, variable, keep_open=modality == "image") as (src, var):
+        if modality == "image":
+            return A.read_image(src, path, var)
+        return A.read_text(src, path, var, sparse=None)

@@ -22,6 +22,13 @@ SPLIT_FORMAT = "hashx-split"
 SPLIT_FORMAT_VERSION = 1
 
 
+def _json_indices(values, path, part) -> np.ndarray:
+    """A JSON index list as int64; ``1.5``, ``true`` or ``1.0`` are not indices (no silent truncation)."""
+    if not isinstance(values, list) or not all(type(v) is int for v in values):
+        raise DataFormatError(f"Split file '{path}': '{part}' must be a list of integer indices.")
+    return np.asarray(values, dtype=np.int64)
+
+
 @dataclass(frozen=True, eq=False)
 class Split:
     """Row indices (into a :class:`~hashx.data.CrossModalDataset`) of one protocol.
@@ -99,10 +106,16 @@ class Split:
                     f"{n_items} items."
                 )
         # membership masks (O(n), no sorting; numpy's hash-based unique is slow on large arrays)
-        size = 1 + max([int(getattr(self, p).max()) for p in _PARTS if getattr(self, p).size] + [0])
+        parts = {part: getattr(self, part) for part in _PARTS}
+        size = 1 + max([int(x.max()) for x in parts.values() if x.size] + [0])
+        total = sum(int(x.size) for x in parts.values())
+        if size > 8 * total + (1 << 20):  # indices far apart (e.g. 2**62): relabel them 0..m-1 first, by sorting
+            uniq = np.unique(np.concatenate(list(parts.values())))
+            parts = {part: np.searchsorted(uniq, x) for part, x in parts.items()}
+            size = int(uniq.size)
         masks = {}
         for part in _PARTS:
-            x = getattr(self, part)
+            x = parts[part]
             mask = np.zeros(size, dtype=bool)
             mask[x] = True
             if np.count_nonzero(mask) != x.size:
@@ -182,7 +195,7 @@ class Split:
             else:
                 with open(path, encoding="utf-8") as f:
                     meta = json.load(f)
-                parts = {part: np.asarray(meta.pop(part), dtype=np.int64) for part in _PARTS}
+                parts = {part: _json_indices(meta.pop(part), path, part) for part in _PARTS}
         except DataFormatError:
             raise
         except Exception as exc:  # zip/json/key errors of a damaged file

@@ -51,6 +51,7 @@ import numpy as np
 import scipy.io
 
 from ..exceptions import DataFormatError
+from ._mat_v5 import check_v5_variable
 from .matfile import mat_version
 
 __all__ = ["ConvLayer", "PoolLayer", "LrnLayer", "VggfWeights", "read_vggf", "CNNF_LAYERS"]
@@ -239,6 +240,7 @@ def read_vggf(path) -> VggfWeights:
     version = mat_version(path)
     if version != "5":
         raise _err(path, f"expected a MATLAB v5 file as distributed by MatConvNet. Got version {version}.")
+    check_v5_variable(path)  # a damaged element type would crash scipy's reader (SIGSEGV)
     try:
         data = scipy.io.loadmat(str(path), struct_as_record=False, squeeze_me=False)
     except Exception as exc:

@@ -277,7 +277,7 @@ def read_records(path) -> list:
         return []
     try:
         records = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise DataFormatError(f"Results file {str(path)!r} is corrupted ({exc}); delete or repair it to "
                               f"start the benchmark over.") from None
     keys = ("method", "bits", "seed", "direction", "map")

@@ -7,14 +7,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._validation import check_int
+from ..data.images import MIN_IMAGE_SIZE as MIN_IMAGE_SIZE  # the smallest side; readers refuse smaller images
 from ..exceptions import HashxValueError
 from .init import he_init
 from .lrn import SSAHLocalResponseNorm
 
 __all__ = ["CNNFTrunk", "MIN_IMAGE_SIZE", "VGGF_CONV_SPECS", "VGGF_POOL_SPECS"]
-
-#: The smallest height/width the trunk accepts (pool5 needs a 3x3 map).
-MIN_IMAGE_SIZE = 63
 
 #: VGG-F's convolutions: (kernel, stride, (top, bottom, left, right) padding) of conv1..conv5.
 VGGF_CONV_SPECS = (

@@ -13,6 +13,7 @@ these functions runs; this module never imports torch.
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -188,9 +189,37 @@ def read_faiss(path):
     if not path.is_file():
         raise CodeFileError(f"faiss index file '{path}' does not exist.")
     data = np.fromfile(path, dtype=np.uint8)
+    _check_declared_sizes(data.tobytes(), path)
     try:
         return faiss.deserialize_index_binary(data)
-    except RuntimeError as exc:
+    except (RuntimeError, MemoryError) as exc:
         first = " ".join(str(exc).split())[:160]
         raise CodeFileError(f"'{path}' is not a readable faiss binary index (truncated or another format?): "
                             f"{first}") from None
+
+
+_HEADER = struct.Struct("<iiqBi")  # d, code_size, ntotal, is_trained, metric_type
+_FLAT, _IDMAPS = b"IBxF", (b"IBMp", b"IBM2")
+
+
+def _check_declared_sizes(raw: bytes, path: Path) -> None:
+    """Refuse an IndexBinaryFlat (or an IDMap over one) whose stored vectors declare more bytes than the
+    file holds, before faiss allocates (and zero-fills) them: a damaged byte count would otherwise ask for
+    up to a terabyte (``std::bad_alloc``) or fill gigabytes before failing."""
+    pos = 0
+    wrapped = raw[:4] in _IDMAPS
+    if wrapped:
+        pos = 4 + _HEADER.size
+    if raw[pos:pos + 4] != _FLAT:
+        return  # other index types: faiss's own checks, MemoryError reported above
+    at = pos + 4 + _HEADER.size
+    for what, itemsize in (("codes", 1),) + ((("ids", 8),) if wrapped else ()):
+        if len(raw) < at + 8:
+            return  # truncated: faiss reports it
+        (count,) = struct.unpack_from("<Q", raw, at)
+        left = len(raw) - at - 8
+        if count > left // itemsize:
+            raise CodeFileError(f"'{path}' is not a readable faiss binary index: its {what} declare {count:,} "
+                                f"entries of {itemsize} byte(s) but the file holds {left:,} bytes after them "
+                                f"(truncated or damaged).")
+        at += 8 + count * itemsize

@@ -32,6 +32,7 @@ resumed (:func:`hashx.train.train` says so).
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,8 @@ __all__ = ["save_checkpoint", "load_checkpoint", "upgrade_v1", "FORMAT", "FORMAT
 
 FORMAT = "hashx-checkpoint"
 FORMAT_VERSION = 2
+#: The MS-DOS "directory" bit of a zip entry's external attributes.
+_MSDOS_FOLDER = 0x10
 _REQUIRED = ("kind", "hashx_version", "run", "method", "dims", "split_sha256", "epoch", "encoder", "checksum")
 _REQUIRED_V1 = ("kind", "hashx_version", "config", "dims", "split_sha256", "epoch", "encoder", "checksum")
 #: Settings of format 1's single config that belong to the run config (the rest are SSAH's, but "device").
@@ -103,6 +106,25 @@ def save_checkpoint(path, payload: dict) -> Path:
     return path
 
 
+def _check_members(path: Path) -> None:
+    """Refuse a checkpoint archive whose directory marks a member as a folder.
+
+    torch's zip reader (miniz) takes a member whose directory entry carries the
+    MS-DOS folder attribute for a folder and hands torch.load a buffer it never
+    filled: the load then fails at random or, reading a buffer left by an
+    earlier load, returns that earlier checkpoint's contents.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except Exception:  # noqa: BLE001 - not a zip archive, or not one zipfile reads: torch.load reports it below
+        return
+    for info in infos:
+        if info.external_attr & _MSDOS_FOLDER or info.filename.endswith("/"):
+            raise CheckpointError(f"Checkpoint {str(path)!r} is corrupted: its archive's directory marks the "
+                                  f"member {info.filename!r} as a folder.")
+
+
 def load_checkpoint(path, *, map_location="cpu", kind: str | None = None) -> dict:
     """Read and verify a checkpoint.
 
@@ -122,6 +144,7 @@ def load_checkpoint(path, *, map_location="cpu", kind: str | None = None) -> dic
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"Checkpoint {str(path)!r} does not exist or is not a file.")
+    _check_members(path)
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises RuntimeError, pickle errors, EOFError, zipfile errors...
@@ -141,7 +164,14 @@ def load_checkpoint(path, *, map_location="cpu", kind: str | None = None) -> dic
     missing = [k for k in (_REQUIRED if version >= 2 else _REQUIRED_V1) if k not in obj]
     if missing:
         raise CheckpointError(f"Checkpoint {str(path)!r} lacks the entries {missing}; it is incomplete.")
-    if content_digest(obj) != obj["checksum"]:
+    try:
+        digest = content_digest(obj)
+    except (RecursionError, RuntimeError, TypeError, ValueError) as exc:  # sparse tensors, absurd nesting...
+        raise CheckpointError(
+            f"Checkpoint {str(path)!r} is corrupted or foreign: its contents cannot be checksummed "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})."
+        ) from None
+    if digest != obj["checksum"]:
         raise CheckpointError(
             f"Checkpoint {str(path)!r} is corrupted: its contents do not match the SHA-256 checksum "
             f"recorded when it was written."

@@ -64,7 +64,7 @@ def read_settings_file(path) -> dict:
         values = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFormatError(f"Settings file {str(path)!r} cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:  # RecursionError: arrays nested too deeply
         raise DataFormatError(f"Settings file {str(path)!r} is not valid JSON: {exc}") from None
     if not isinstance(values, dict):
         raise DataFormatError(f"Settings file {str(path)!r} must hold a JSON object of settings. "

@@ -16,7 +16,8 @@ __all__ = ["command"]
 @click.option("--query-codes", required=True, type=click.Path(dir_okay=False), help="Code file of the queries.")
 @click.option("--db-codes", required=True, type=click.Path(dir_okay=False), help="Code file of the database.")
 @click.option("--query-labels", required=True, type=click.Path(dir_okay=False),
-              help="Labels of the queries (.npy/.npz/.h5/.mat; multi-hot, or class ids).")
+              help="Labels of the queries (.npy/.npz/.h5/.mat): a 0/1 multi-hot matrix, class ids 1..C, or one "
+                   "0/1 column; class ids of both files share one class space (README, \"Label files\").")
 @click.option("--db-labels", required=True, type=click.Path(dir_okay=False), help="Labels of the database.")
 @click.option("--labels-variable", default=None, help="Variable holding the labels in both label files "
               "(default: labels, LAll, label, L_te, L_tr, ...).")
@@ -44,15 +45,15 @@ def command(query_codes, db_codes, query_labels, db_labels, labels_variable, ks,
                  --query-labels data/query.npz --db-labels data/retrieval.npz --plots plots/
     """
     from hashx.codefile import load_codes
-    from hashx.data import read_modality
+    from hashx.data import read_label_files
     from hashx.metrics import retrieval_report
 
     ks = parse_int_list(ks, "--k")
     q, db = load_codes(query_codes), load_codes(db_codes)
     if q.nbits != db.nbits:
         raise click.ClickException(f"the query codes have {q.nbits} bits but the database codes have {db.nbits}")
-    ql = read_modality(query_labels, "labels", variable=labels_variable, allow_unlabeled=True)
-    dl = read_modality(db_labels, "labels", variable=labels_variable, allow_unlabeled=True)
+    ql, dl = read_label_files(query_labels, db_labels, variable=labels_variable, allow_unlabeled=True,
+                              n_rows=(q.count, db.count))
     for what, codes, labels, path in (("query", q, ql, query_labels), ("database", db, dl, db_labels)):
         if codes.count != labels.shape[0]:
             raise click.ClickException(
