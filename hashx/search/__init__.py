@@ -41,6 +41,6 @@ from .base import BaseHammingIndex as BaseHammingIndex
 from .choose import choose_index as choose_index
 from .index import HammingIndex as HammingIndex
 from .multi_index import MultiIndexHammingIndex as MultiIndexHammingIndex
-from .open_index import open_index as open_index
+from .code_file_index import open_index as open_index
 
 __all__ = ["BaseHammingIndex", "HammingIndex", "MultiIndexHammingIndex", "choose_index", "open_index"]

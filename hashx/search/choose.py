@@ -24,14 +24,18 @@ def choose_index(n: int, nbits: int, k: int, *, nq: int = 1) -> str:
     (``benchmarks/mih_speed.py``, see ``benchmarks/README.md``).  What it
     gives, single queries (batches of 1,000):
 
-    =========  ===========  ===========  ===========
-    codes      k = 1        k = 10       k = 100
-    =========  ===========  ===========  ===========
-    1M x 64    mih (exact)  mih (exact)  mih (exact)
-    10M x 64   mih (mih)    mih (mih)    mih (exact)
-    10M x 128  mih (exact)  mih (exact)  exact
-    1B x 64    mih (mih)    mih (mih)    mih (mih)
-    =========  ===========  ===========  ===========
+    ==========  ============  ============  ============
+    codes       k = 1         k = 10        k = 100
+    ==========  ============  ============  ============
+    1M x 32     mih           mih           mih
+    1M x 64     mih (exact)   mih (exact)   mih (exact)
+    10M x 64    mih           mih           mih (exact)
+    1M x 128    exact         exact         exact
+    10M x 128   mih (exact)   mih (exact)   exact
+    100M x 64   mih           mih           mih
+    1B x 64     mih           mih           mih
+    1B x 128    mih           mih           mih
+    ==========  ============  ============  ============
 
     Clustered codes (a trained model's) have closer neighbours than random
     ones, so MIH does better on them than predicted here.

@@ -1,4 +1,4 @@
-"""open_index: a searchable index over a code file, with its multi-index saved beside it."""
+"""open_index: a code file opened for search, with its multi-index saved beside it."""
 
 from __future__ import annotations
 
