@@ -179,6 +179,7 @@ def test_save_load_search_identical(tmp_path, nbits, mmap, kind):
     if kind == "exact":
         (_, d1, i1), (_, d2, i2) = next(loaded.rank(queries)), next(index.rank(queries))
         np.testing.assert_array_equal(i1, i2)
+        np.testing.assert_array_equal(d1, d2)
     # searched in place, without a copy, whenever the codes need no padding (a
     # multi-index file stores them padded)
     assert _memory_mapped(loaded.codes) == (mmap and (nbits % 32 == 0 or kind == "mih"))
