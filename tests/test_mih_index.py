@@ -79,6 +79,17 @@ def test_fallback_to_the_scan_is_exact(caplog):
     assert caplog.text.count("scanned instead") == 2
 
 
+@pytest.mark.parametrize("scale,scanned", [(0.0, True), (50.0, False)])
+def test_a_large_batch_tries_a_sample_first(scale, scanned, caplog):
+    # 64 queries first: if most of them fall back, the other 136 are scanned without trying the tables
+    db, queries = oracle.make_case("clustered", 32, 3000, 200, seed=5)
+    index = mih(32, m=2, scale=scale)
+    index.add(db)
+    with caplog.at_level(logging.DEBUG, logger="hashx.search.multi_index"):
+        same(index.search(queries, 6), oracle.oracle_search(queries, db, 6, 32))
+    assert ("scanning the other 136" in caplog.text) == scanned
+
+
 def test_mixed_fallback_merges_rows_in_query_order():
     # clustered queries stop early, far uniform ones run out of budget: both kinds in one call
     rng = np.random.default_rng(4)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validation import check_int
 from ..exceptions import HashxValueError
-from ._mih_cost import MAX_TABLES, default_m, m_range, scan_units
+from ._mih_cost import DESIGN_K, MAX_TABLES, default_m, m_range, scan_units
 from ._mih_tables import MAX_CODES, MAX_SUBSTRING_BITS, Tables, build_tables, make_layout
 from ._words import word_dtype
 from .base import BaseHammingIndex, CodeStore
@@ -18,6 +18,8 @@ __all__ = ["MultiIndexHammingIndex", "MAX_MIH_NBITS"]
 
 logger = logging.getLogger(__name__)
 
+#: Queries of a large batch tried first (see ``MultiIndexHammingIndex._search``).
+SAMPLE_QUERIES = 64
 #: Longest code multi-index hashing takes (MAX_TABLES substrings of at most 32 bits).
 MAX_MIH_NBITS = MAX_TABLES * MAX_SUBSTRING_BITS
 
@@ -81,7 +83,10 @@ class MultiIndexHammingIndex(BaseHammingIndex):
     work when MIH pays off at all).  A query that would exceed it, as large
     ``k`` or radii, long codes or small databases cause, stops and is
     answered by the linear scan of :class:`~hashx.search.HammingIndex`
-    instead: still exact, and never much slower than the scan.
+    instead: still exact, and never much slower than the scan.  A batch of
+    128 or more queries first runs 64 of them; if most of those fall back,
+    the codes do not suit multi-index hashing and the rest of the batch is
+    scanned directly.
 
     ``ntotal`` is at most 2**32 - 1 (ids are stored as uint32).  Thread safety
     and memory-mapped files: as :class:`~hashx.search.HammingIndex`; a search
@@ -158,11 +163,22 @@ class MultiIndexHammingIndex(BaseHammingIndex):
             return tables
 
     # ----------------------------------------------------------------- search
-    def _plan(self, nq: int) -> tuple[int, int]:
-        """(threads, parts per query) for ``nq`` queries."""
+    def _plan(self, nq: int, n: int, k: int) -> tuple[int, int]:
+        """(threads, parts per query) for ``nq`` queries of ``k`` neighbours among ``n`` codes.
+
+        Many queries run in parallel, one task each.  Fewer queries than
+        threads deal each query's lookups to several tasks, but only when the
+        predicted work per query is worth waking the threads for (the linear
+        scan's rule: about 4 MiB of codes, see ``_threads.SMALL_WORK_BYTES``).
+        """
+        from ._mih_cost import mih_units
+        from ._threads import SMALL_WORK_BYTES
+
         threads = self._threads()
         if nq >= threads:
             return threads, 1
+        if nq * mih_units(max(n, 2), self.nbits, self.num_tables, k) * 8 < SMALL_WORK_BYTES:
+            return nq, 1
         return threads, max(1, threads // nq)
 
     #: Each query's budget, as a multiple of a linear scan's cost (the tests
@@ -173,24 +189,41 @@ class MultiIndexHammingIndex(BaseHammingIndex):
         return scan_units(n, self.nbits, nq) * self._budget_scale
 
     def _search(self, store: CodeStore, qwords: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        from ._mih_search import knn_search
-        from ._threads import numba_threads
-
         W = self._words_per_code()
         nq = qwords.shape[0] // W
         if k >= store.n:  # every code is in the result: nothing to prune
             return self._scan_search(store, qwords, k)
         tables = self._tables_for(store)
-        threads, parts = self._plan(nq)
-        with numba_threads(threads):
-            D, I, done = knn_search(qwords, W, self.nbits, k, tables, self._masks(tables), self._budget(store.n, nq),
-                                    nparts=parts)
+        budget = self._budget(store.n, nq)
+        # a large batch first tries a sample: if most of it would cost more
+        # than the scan, the codes do not suit MIH and the rest is scanned
+        first = nq if nq < 2 * SAMPLE_QUERIES else SAMPLE_QUERIES
+        D, I, done = self._knn(store, tables, qwords[: first * W], k, budget)
+        if first < nq:
+            rest = qwords[first * W:]
+            if done.mean() >= 0.5:
+                D2, I2, done2 = self._knn(store, tables, rest, k, budget)
+            else:
+                logger.debug("MultiIndexHammingIndex.search: %d of the first %d queries cost more than a linear "
+                             "scan; scanning the other %d", first - done.sum(), first, nq - first)
+                D2, I2 = self._scan_search(store, rest, k)
+                done2 = np.ones(nq - first, bool)
+            D, I, done = np.concatenate([D, D2]), np.concatenate([I, I2]), np.concatenate([done, done2])
         rest = np.flatnonzero(~done)
         if rest.size:
             self._log_fallback("search", rest.size, nq, k=k)
             words = qwords.reshape(nq, W)[rest].reshape(-1)
             D[rest], I[rest] = self._scan_search(store, words, k)
         return D, I
+
+    def _knn(self, store: CodeStore, tables: Tables, qwords: np.ndarray, k: int, budget: float):
+        from ._mih_search import knn_search
+        from ._threads import numba_threads
+
+        W = self._words_per_code()
+        threads, parts = self._plan(qwords.shape[0] // W, store.n, k)
+        with numba_threads(threads):
+            return knn_search(qwords, W, self.nbits, k, tables, self._masks(tables), budget, nparts=parts)
 
     def _scan_search(self, store: CodeStore, qwords: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         from ._threads import numba_threads
@@ -207,7 +240,7 @@ class MultiIndexHammingIndex(BaseHammingIndex):
         tables = self._tables_for(store)
         W = self._words_per_code()
         nq = qwords.shape[0] // W
-        threads, parts = self._plan(nq)
+        threads, parts = self._plan(nq, store.n, DESIGN_K)
         with numba_threads(threads):
             lims, D, I, done = range_search(qwords, W, radius, tables, self._masks(tables),
                                             self._budget(store.n, nq), nparts=parts)
