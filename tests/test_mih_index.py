@@ -55,17 +55,17 @@ def test_search_equals_oracle_and_linear_scan_for_several_m(nbits, kind):
             same(got, oracle.oracle_range_search(queries, db, radius))
 
 
-@pytest.mark.parametrize("kind", oracle.KINDS)
-def test_small_k_takes_the_multi_index_path(kind, caplog):
-    # with the default budget, 100k 32-bit codes and small k are answered by the tables (no scan
-    # fallback): the cost model predicts a 4.7x speed-up for uniform codes
-    db, queries = oracle.make_case(kind, 32, 100_000, 4, seed=1)
+def test_small_k_takes_the_multi_index_path(caplog):
+    # with the default budget, 400k uniform 32-bit codes and small k are answered by the tables (no
+    # scan fallback): the cost model predicts a 3.4x speed-up.  (The tests' clustered codes, a few
+    # centres, put a large part of the database under one key: the scan is as cheap there.)
+    db, queries = oracle.make_case("uniform", 32, 400_000, 4, seed=1)
     index = MultiIndexHammingIndex(32)
     index.add(db)
     with caplog.at_level(logging.DEBUG, logger="hashx.search.multi_index"):
         same(index.search(queries, 5), oracle.oracle_search(queries, db, 5, 32))
         same(index.range_search(queries, 3), oracle.oracle_range_search(queries, db, 3))
-    assert "built 5 tables" in caplog.text or kind == "clustered"
+    assert "built 3 tables" in caplog.text
     assert "scanned instead" not in caplog.text
 
 

@@ -13,10 +13,19 @@ codes lies at about the smallest ``d`` with ``n * P(Binomial(nbits, 1/2) <= d)
 have closer neighbours and stop earlier, so the model is conservative for
 them.
 
-A linear scan of ``n`` codes costs ``n`` code units for one query.  A batch of
-many queries is scanned block by block with the database in cache, which the
-measurements put at about :data:`BATCH_SCAN_FACTOR` of that per query, while
-MIH's cost per query does not shrink with the batch.
+Measured against a linear scan (one thread, CPU time, 1M and 10M 64-bit
+codes, k = 1, 10, 100, on a 2-core Emerald Rapids VM; ``benchmarks/mih_speed.py
+--clock cpu``), a unit of MIH work (probes reach random places, runs are
+short) costs :data:`MIH_UNIT_COST` units of a scan that streams from memory,
+and a scan of a database small enough for the caches
+(:data:`CACHED_SCAN_BYTES`) costs :data:`CACHED_SCAN_FACTOR` of that.  A
+batch of many queries is scanned block by block with the database in cache,
+which helps the scan more than MIH: MIH's speed-up over the scan for a batch
+is :data:`BATCH_FACTOR` of its speed-up for single queries.  With these
+constants the model reproduced the measured speed-ups within 25% (1.3x /
+1.1x / 0.8x single-query at 1M codes, 12.4x / 9.3x / 4.7x at 10M); on other
+machines :func:`predicted_speedup` can be compared with what the benchmark
+measures.
 """
 
 from __future__ import annotations
@@ -28,13 +37,20 @@ from ._mih_search import PROBE_UNITS
 from ._mih_tables import MAX_SUBSTRING_BITS, substring_lengths
 from ._words import row_bytes
 
-__all__ = ["MAX_TABLES", "BATCH_SCAN_FACTOR", "DESIGN_K", "MIH_SPEEDUP_NEEDED", "kth_distance", "mih_units",
-           "scan_units", "default_m", "m_range"]
+__all__ = ["MAX_TABLES", "DESIGN_K", "MIH_SPEEDUP_NEEDED", "MIH_UNIT_COST", "CACHED_SCAN_BYTES",
+           "CACHED_SCAN_FACTOR", "BATCH_FACTOR", "kth_distance", "mih_units", "scan_cost", "predicted_speedup",
+           "budget_units", "default_m", "m_range"]
 
 #: Most substrings (tables) an index may have.
 MAX_TABLES = 64
-#: Per-query cost of a blocked scan of many queries, relative to a single query's scan.
-BATCH_SCAN_FACTOR = 0.25
+#: Cost of one unit of MIH work in units of a scan streaming from memory.
+MIH_UNIT_COST = 1.6
+#: Databases up to this size are scanned from the caches ...
+CACHED_SCAN_BYTES = 32 * 2**20
+#: ... at this fraction of the cost.
+CACHED_SCAN_FACTOR = 0.5
+#: MIH's speed-up over the scan for a batch of 8 or more queries, relative to single queries.
+BATCH_FACTOR = 0.35
 #: The k the default m is chosen for.
 DESIGN_K = 10
 #: Predicted speed-up over the scan needed before ``choose_index`` picks MIH.
@@ -82,10 +98,22 @@ def mih_units(n: int, nbits: int, m: int, k: int) -> float:
         r += 1
 
 
-def scan_units(n: int, nbits: int, nq: int = 1) -> float:
-    """Cost of a linear scan per query, in cost units (a batch shares its reads)."""
-    factor = 1.0 if nq < 8 else BATCH_SCAN_FACTOR
-    return n * code_units(nbits) * factor
+def scan_cost(n: int, nbits: int, nq: int = 1) -> float:
+    """Cost of a linear scan per query, in scan units (see the module docstring)."""
+    cost = n * code_units(nbits)
+    if n * row_bytes(nbits) <= CACHED_SCAN_BYTES:
+        cost *= CACHED_SCAN_FACTOR
+    return cost * (BATCH_FACTOR if nq >= 8 else 1.0)
+
+
+def predicted_speedup(n: int, nbits: int, m: int, k: int, nq: int = 1) -> float:
+    """The scan's cost over MIH's, for uniform random codes."""
+    return scan_cost(n, nbits, nq) / (mih_units(max(n, 2), nbits, m, k) * MIH_UNIT_COST)
+
+
+def budget_units(n: int, nbits: int, nq: int = 1) -> float:
+    """Work (in MIH units, as the kernels count it) a query may spend before the scan is cheaper."""
+    return scan_cost(n, nbits, nq) / MIH_UNIT_COST
 
 
 @lru_cache(maxsize=4096)

@@ -219,53 +219,92 @@ def _query_keys(qs, qo, wbits, offsets, lengths):
 
 
 @njit(cache=True, nogil=True)
-def _knn_one(qs, qo, W, wbits, nbits, n, keff, offsets, lengths, prefix_bits, table_starts, starts, ids,
-             entries, masks, binom, probe_units, cand_units, budget, part, nparts, heap):
-    """The k-NN of one query (its probes ``part``, ``part + nparts``, ... only) into ``heap``.
+def _range_run(qs, qo, W, ea, ez, r, j, m, radius, ids, entries, masks, out_d, out_i, at, found):
+    """Count the entries ``ea..ez-1`` within ``radius`` (first found in step (r, j)), or write them when
+    ``out_d`` is not empty; return the new count."""
+    write = out_d.shape[0] > 0
+    g = ea
+    gz = ea + (ez - ea) // GROUP * GROUP
+    while g < ez:
+        if g < gz:
+            g, bits = next_group(qs, qo, entries, g, gz, W, radius + 1)
+            if g >= gz:
+                continue
+        else:
+            bits = (np.uint64(1) << np.uint64(ez - g)) - np.uint64(1)
+        while bits != 0:
+            e = g + trailing_zeros(bits)
+            bits &= bits - np.uint64(1)
+            d = 0
+            for w in range(W):
+                d += popcount(qs[qo + w] ^ entries[e * W + w])
+            if d <= radius and not _seen_before(qs, qo, entries, e * W, W, masks, m, j, r):
+                if write:
+                    out_d[at + found] = d
+                    out_i[at + found] = ids[e]
+                found += 1
+        g += GROUP
+    return found
 
-    Returns (size, done): the heap's size, and False when the budget ran out.
+
+@njit(cache=True, nogil=True)
+def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bits, table_starts, starts, ids,
+          entries, masks, binom, probe_units, cand_units, budget, part, nparts, heap, out_d, out_i, at):
+    """One query's steps (its probes ``part``, ``part + nparts``, ... only).
+
+    k-NN when ``radius < 0``: the ``keff`` best candidates into ``heap``.
+    Range search otherwise: counts the codes within ``radius``, or writes them
+    at ``out_d[at:]``, ``out_i[at:]`` when ``out_d`` is not empty.  Returns
+    (count, done): the heap's size or the number of matches, and False when
+    the budget ran out.
     """
+    knn = radius < 0
     m = lengths.shape[0]
     qkeys = _query_keys(qs, qo, wbits, offsets, lengths)
-    size = 0
-    thr_d = nbits  # candidates at a larger distance cannot enter
+    count = 0
+    thr_d = nbits  # k-NN: candidates at a larger distance cannot enter
     work = 0.0
-    count = 0  # probes enumerated so far (this part takes every nparts-th)
+    probe = 0  # probes enumerated so far (this part takes every nparts-th)
     r = 0
     while True:
         for j in range(m):
             length = lengths[j]
             if r <= length:
                 if work + binom[length, r] * probe_units / nparts > budget:
-                    return size, False
+                    return count, False
                 base = j * n
                 mask = np.uint64(0) if r == 0 else (np.uint64(1) << np.uint64(r)) - np.uint64(1)
                 limit = np.uint64(1) << np.uint64(length)
                 qk = qkeys[j]
-                pa = pz = 0  # the run found by the previous probe, processed one probe later
-                while mask < limit:
-                    if count % nparts == part:
+                pa = pz = 0  # the run found by the previous probe, verified one probe later
+                while True:
+                    last = mask >= limit
+                    a = z = 0
+                    if not last and probe % nparts == part:
                         a, z = _key_range(j, qk ^ mask, wbits, W, n, lengths, prefix_bits, offsets, table_starts,
                                           starts, entries)
                         work += probe_units + cand_units * (z - a)
                         if z > a:
                             _prefetch_run(entries, base + a, base + z, W)
-                        if pz > pa:
-                            size, thr_d = _knn_run(qs, qo, W, base + pa, base + pz, r, j, m, nbits, ids, entries,
-                                                   masks, keff, heap, size, thr_d)
-                        pa, pz = a, z
-                        if work > budget:
-                            return size, False
-                    count += 1
-                    if r == 0:
+                    if pz > pa:
+                        if knn:
+                            count, thr_d = _knn_run(qs, qo, W, base + pa, base + pz, r, j, m, nbits, ids, entries,
+                                                    masks, keff, heap, count, thr_d)
+                        else:
+                            count = _range_run(qs, qo, W, base + pa, base + pz, r, j, m, radius, ids, entries,
+                                               masks, out_d, out_i, at, count)
+                    if last:
                         break
-                    mask = _next_mask(mask)
-                if pz > pa:
-                    size, thr_d = _knn_run(qs, qo, W, base + pa, base + pz, r, j, m, nbits, ids, entries,
-                                           masks, keff, heap, size, thr_d)
+                    if work > budget:
+                        return count, False
+                    pa, pz = a, z
+                    probe += 1
+                    mask = limit if r == 0 else _next_mask(mask)
             covered = m * r + j
-            if covered >= nbits or (size == keff and thr_d <= covered):
-                return size, True
+            if knn and (covered >= nbits or (count == keff and thr_d <= covered)):
+                return count, True
+            if not knn and covered >= radius:
+                return count, True
         r += 1
 
 
@@ -277,11 +316,13 @@ def _knn_kernel(qs, W, wbits, nbits, n, k, nparts, offsets, lengths, prefix_bits
     heaps = np.empty((nq * nparts, keff), np.int64)
     sizes = np.zeros(nq * nparts, np.int64)
     oks = np.zeros(nq * nparts, np.bool_)
+    none_d = np.empty(0, np.int32)
+    none_i = np.empty(0, np.int64)
     for task in prange(nq * nparts):
         q = task // nparts
-        sizes[task], oks[task] = _knn_one(qs, q * W, W, wbits, nbits, n, keff, offsets, lengths, prefix_bits,
-                                          table_starts, starts, ids, entries, masks, binom, probe_units,
-                                          cand_units, budget, task - q * nparts, nparts, heaps[task])
+        sizes[task], oks[task] = _walk(qs, q * W, W, wbits, nbits, n, -1, keff, offsets, lengths, prefix_bits,
+                                       table_starts, starts, ids, entries, masks, binom, probe_units, cand_units,
+                                       budget, task - q * nparts, nparts, heaps[task], none_d, none_i, 0)
     out_d = np.empty((nq, k), np.int32)
     out_i = np.empty((nq, k), np.int64)
     done = np.zeros(nq, np.bool_)
@@ -312,69 +353,6 @@ def _knn_kernel(qs, W, wbits, nbits, n, k, nparts, offsets, lengths, prefix_bits
     return out_d, out_i, done
 
 
-@njit(cache=True, nogil=True)
-def _range_one(qs, qo, W, wbits, radius, n, offsets, lengths, prefix_bits, table_starts, starts, ids, entries,
-               masks, binom, probe_units, cand_units, budget, part, nparts, out_d, out_i, at):
-    """Range search of one query (its probes ``part``, ``part + nparts``, ...).
-
-    Counts the matches, or writes them at ``out_d[at:]``, ``out_i[at:]`` when
-    ``out_d`` is not empty.  Returns (count, done).
-    """
-    m = lengths.shape[0]
-    write = out_d.shape[0] > 0
-    qkeys = _query_keys(qs, qo, wbits, offsets, lengths)
-    found = 0
-    work = 0.0
-    count = 0
-    r = 0
-    while True:
-        for j in range(m):
-            length = lengths[j]
-            if r <= length:
-                if work + binom[length, r] * probe_units / nparts > budget:
-                    return found, False
-                base = j * n
-                mask = np.uint64(0) if r == 0 else (np.uint64(1) << np.uint64(r)) - np.uint64(1)
-                limit = np.uint64(1) << np.uint64(length)
-                qk = qkeys[j]
-                while mask < limit:
-                    if count % nparts == part:
-                        a, z = _key_range(j, qk ^ mask, wbits, W, n, lengths, prefix_bits, offsets, table_starts,
-                                          starts, entries)
-                        work += probe_units + cand_units * (z - a)
-                        g = base + a
-                        ez = base + z
-                        gz = g + (ez - g) // GROUP * GROUP
-                        while g < ez:
-                            if g < gz:
-                                g, bits = next_group(qs, qo, entries, g, gz, W, radius + 1)
-                                if g >= gz:
-                                    continue
-                            else:
-                                bits = (np.uint64(1) << np.uint64(ez - g)) - np.uint64(1)
-                            while bits != 0:
-                                e = g + trailing_zeros(bits)
-                                bits &= bits - np.uint64(1)
-                                d = 0
-                                for w in range(W):
-                                    d += popcount(qs[qo + w] ^ entries[e * W + w])
-                                if d <= radius and not _seen_before(qs, qo, entries, e * W, W, masks, m, j, r):
-                                    if write:
-                                        out_d[at + found] = d
-                                        out_i[at + found] = ids[e]
-                                    found += 1
-                            g += GROUP
-                        if work > budget:
-                            return found, False
-                    count += 1
-                    if r == 0:
-                        break
-                    mask = _next_mask(mask)
-            if m * r + j >= radius:
-                return found, True
-        r += 1
-
-
 @njit(parallel=prange_only(), cache=True, nogil=True)
 def _range_kernel(qs, W, wbits, radius, n, nparts, offsets, lengths, prefix_bits, table_starts, starts, ids,
                   entries, masks, binom, probe_units, cand_units, budget):
@@ -383,11 +361,13 @@ def _range_kernel(qs, W, wbits, radius, n, nparts, offsets, lengths, prefix_bits
     oks = np.zeros(nq * nparts, np.bool_)
     none_d = np.empty(0, np.int32)
     none_i = np.empty(0, np.int64)
+    no_heap = np.empty(0, np.int64)
     for task in prange(nq * nparts):
         q = task // nparts
-        counts[task], oks[task] = _range_one(qs, q * W, W, wbits, radius, n, offsets, lengths, prefix_bits,
-                                             table_starts, starts, ids, entries, masks, binom, probe_units,
-                                             cand_units, budget, task - q * nparts, nparts, none_d, none_i, 0)
+        # (range search passes the radius where k-NN passes nbits: it is not used)
+        counts[task], oks[task] = _walk(qs, q * W, W, wbits, radius, n, radius, 0, offsets, lengths, prefix_bits,
+                                        table_starts, starts, ids, entries, masks, binom, probe_units, cand_units,
+                                        budget, task - q * nparts, nparts, no_heap, none_d, none_i, 0)
     done = np.zeros(nq, np.bool_)
     lims = np.zeros(nq + 1, np.int64)
     starts_at = np.zeros(nq * nparts, np.int64)
@@ -407,9 +387,9 @@ def _range_kernel(qs, W, wbits, radius, n, nparts, offsets, lengths, prefix_bits
     for task in prange(nq * nparts):
         q = task // nparts
         if done[q] and counts[task] > 0:
-            _range_one(qs, q * W, W, wbits, radius, n, offsets, lengths, prefix_bits, table_starts, starts, ids,
-                       entries, masks, binom, probe_units, cand_units, np.inf, task - q * nparts, nparts, out_d,
-                       out_i, starts_at[task])
+            _walk(qs, q * W, W, wbits, radius, n, radius, 0, offsets, lengths, prefix_bits, table_starts, starts,
+                  ids, entries, masks, binom, probe_units, cand_units, np.inf, task - q * nparts, nparts, no_heap,
+                  out_d, out_i, starts_at[task])
     # order each query's matches by (distance, id)
     for q in prange(nq):
         a = lims[q]

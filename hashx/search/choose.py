@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._validation import check_int
-from ._mih_cost import MIH_SPEEDUP_NEEDED, default_m, mih_units, scan_units
+from ._mih_cost import MIH_SPEEDUP_NEEDED, default_m, predicted_speedup
 from .multi_index import MAX_MIH_NBITS
 
 __all__ = ["choose_index"]
@@ -18,20 +18,21 @@ def choose_index(n: int, nbits: int, k: int, *, nq: int = 1) -> str:
     :class:`~hashx.search.HammingIndex`, and ``"exact"`` otherwise.  The model
     (:mod:`hashx.search._mih_cost`) counts, for uniform random codes, the
     lookups and the codes a query verifies with the default number of tables,
-    against the codes a scan reads (a batch of 8 or more queries is scanned
-    with the database in cache, at about a quarter of the cost per query).
-    Its constants were fitted to measurements on a 2-core Emerald Rapids VM
+    against the codes a scan reads; a batch of 8 or more queries shares the
+    scan's reads, which helps the scan more than MIH.  Its constants were
+    fitted to measurements on a 2-core Emerald Rapids VM
     (``benchmarks/mih_speed.py``, see ``benchmarks/README.md``).  What it
-    gives, single queries (batches of 1,000):
+    gives, single queries (batches of 1,000 in parentheses where they
+    differ):
 
     ==========  ============  ============  ============
     codes       k = 1         k = 10        k = 100
     ==========  ============  ============  ============
-    1M x 32     mih           mih           mih
-    1M x 64     mih (exact)   mih (exact)   mih (exact)
+    1M x 32     mih           mih           mih (exact)
+    1M x 64     exact         exact         exact
     10M x 64    mih           mih           mih (exact)
     1M x 128    exact         exact         exact
-    10M x 128   mih (exact)   mih (exact)   exact
+    10M x 128   exact         exact         exact
     100M x 64   mih           mih           mih
     1B x 64     mih           mih           mih
     1B x 128    mih           mih           mih
@@ -61,5 +62,5 @@ def choose_index(n: int, nbits: int, k: int, *, nq: int = 1) -> str:
     nq = check_int(nq, "nq", caller="choose_index", min_value=1)
     if nbits > MAX_MIH_NBITS or nbits % 8 or k >= n:
         return "exact"
-    cost = mih_units(n, nbits, default_m(n, nbits), k)
-    return "mih" if scan_units(n, nbits, nq) >= MIH_SPEEDUP_NEEDED * cost else "exact"
+    speedup = predicted_speedup(n, nbits, default_m(n, nbits), k, nq)
+    return "mih" if speedup >= MIH_SPEEDUP_NEEDED else "exact"

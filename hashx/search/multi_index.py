@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validation import check_int
 from ..exceptions import HashxValueError
-from ._mih_cost import DESIGN_K, MAX_TABLES, default_m, m_range, scan_units
+from ._mih_cost import DESIGN_K, MAX_TABLES, budget_units, default_m, m_range, predicted_speedup
 from ._mih_tables import MAX_CODES, MAX_SUBSTRING_BITS, Tables, build_tables, make_layout
 from ._words import word_dtype
 from .base import BaseHammingIndex, CodeStore
@@ -186,7 +186,7 @@ class MultiIndexHammingIndex(BaseHammingIndex):
     _budget_scale = 1.0
 
     def _budget(self, n: int, nq: int) -> float:
-        return scan_units(n, self.nbits, nq) * self._budget_scale
+        return budget_units(n, self.nbits, nq) * self._budget_scale
 
     def _search(self, store: CodeStore, qwords: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         W = self._words_per_code()
@@ -328,10 +328,7 @@ class MultiIndexHammingIndex(BaseHammingIndex):
         nq : int, default=1
             Queries per call (a batch's linear scan shares its reads).
         """
-        from ._mih_cost import mih_units
-
-        n = max(self.ntotal, 1)
-        return scan_units(n, self.nbits, nq) / mih_units(n, self.nbits, self.num_tables, k)
+        return predicted_speedup(max(self.ntotal, 1), self.nbits, self.num_tables, k, nq)
 
 
 def _merge_ranges(lims, D, I, rest, slims, sD, sI):
