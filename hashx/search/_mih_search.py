@@ -170,32 +170,42 @@ def _offer(qs, qo, W, e, d, r, j, m, ids, entries, masks, keff, heap, size):
     return size
 
 
+@njit(cache=True, inline="always")
+def _distance(qs, qo, entries, e, W):
+    d = 0
+    for w in range(W):
+        d += popcount(qs[qo + w] ^ entries[e * W + w])
+    return d
+
+
+@njit(cache=True, inline="always")
+def _next_bits(qs, qo, entries, g, gz, ez, W, limit):
+    """(g, bits): the next group from ``g`` with an entry closer than ``limit`` (bits: which), or the
+    tail ``gz..ez-1`` (fewer than a group, all bits set); ``g >= ez`` when nothing is left."""
+    if g < gz:
+        g, bits = next_group(qs, qo, entries, g, gz, W, limit)
+        if g < gz:
+            return g, bits
+    if g < ez:
+        return g, (np.uint64(1) << np.uint64(ez - g)) - np.uint64(1)
+    return ez, np.uint64(0)
+
+
 @njit(cache=True, nogil=True)
-def _knn_run(qs, qo, W, ea, ez, r, j, m, nbits, ids, entries, masks, keff, heap, size, thr_d):
-    """Offer the entries ``ea..ez-1`` (one key's run); return (size, thr_d)."""
-    g = ea
+def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, thr_d):
+    """Offer the entries ``ea..ez-1`` (one key's run, found in step (r, j)); return (size, thr_d)."""
     gz = ea + (ez - ea) // GROUP * GROUP
-    while g < gz:
-        g, bits = next_group(qs, qo, entries, g, gz, W, thr_d + 1)
+    g, bits = _next_bits(qs, qo, entries, ea, gz, ez, W, thr_d + 1)
+    while g < ez:
         while bits != 0:
             e = g + trailing_zeros(bits)
             bits &= bits - np.uint64(1)
-            d = 0
-            for w in range(W):
-                d += popcount(qs[qo + w] ^ entries[e * W + w])
+            d = _distance(qs, qo, entries, e, W)
             if d <= thr_d:
                 size = _offer(qs, qo, W, e, d, r, j, m, ids, entries, masks, keff, heap, size)
                 if size == keff:
                     thr_d = heap[0] >> 32
-        g += GROUP
-    for e in range(gz, ez):
-        d = 0
-        for w in range(W):
-            d += popcount(qs[qo + w] ^ entries[e * W + w])
-        if d <= thr_d:
-            size = _offer(qs, qo, W, e, d, r, j, m, ids, entries, masks, keff, heap, size)
-            if size == keff:
-                thr_d = heap[0] >> 32
+        g, bits = _next_bits(qs, qo, entries, g + GROUP, gz, ez, W, thr_d + 1)
     return size, thr_d
 
 
@@ -223,27 +233,19 @@ def _range_run(qs, qo, W, ea, ez, r, j, m, radius, ids, entries, masks, out_d, o
     """Count the entries ``ea..ez-1`` within ``radius`` (first found in step (r, j)), or write them when
     ``out_d`` is not empty; return the new count."""
     write = out_d.shape[0] > 0
-    g = ea
     gz = ea + (ez - ea) // GROUP * GROUP
+    g, bits = _next_bits(qs, qo, entries, ea, gz, ez, W, radius + 1)
     while g < ez:
-        if g < gz:
-            g, bits = next_group(qs, qo, entries, g, gz, W, radius + 1)
-            if g >= gz:
-                continue
-        else:
-            bits = (np.uint64(1) << np.uint64(ez - g)) - np.uint64(1)
         while bits != 0:
             e = g + trailing_zeros(bits)
             bits &= bits - np.uint64(1)
-            d = 0
-            for w in range(W):
-                d += popcount(qs[qo + w] ^ entries[e * W + w])
+            d = _distance(qs, qo, entries, e, W)
             if d <= radius and not _seen_before(qs, qo, entries, e * W, W, masks, m, j, r):
                 if write:
                     out_d[at + found] = d
                     out_i[at + found] = ids[e]
                 found += 1
-        g += GROUP
+        g, bits = _next_bits(qs, qo, entries, g + GROUP, gz, ez, W, radius + 1)
     return found
 
 
@@ -288,8 +290,8 @@ def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bit
                             _prefetch_run(entries, base + a, base + z, W)
                     if pz > pa:
                         if knn:
-                            count, thr_d = _knn_run(qs, qo, W, base + pa, base + pz, r, j, m, nbits, ids, entries,
-                                                    masks, keff, heap, count, thr_d)
+                            count, thr_d = _knn_run(qs, qo, W, base + pa, base + pz, r, j, m, ids, entries, masks,
+                                                    keff, heap, count, thr_d)
                         else:
                             count = _range_run(qs, qo, W, base + pa, base + pz, r, j, m, radius, ids, entries,
                                                masks, out_d, out_i, at, count)
