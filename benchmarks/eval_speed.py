@@ -31,12 +31,21 @@ also shown, to see how much arbitrary tie breaking moves the number.
 Memory: the process's resident set size before the hashx runs, and its peak
 during them (the kernel's peak counter VmHWM is reset just before, through
 ``/proc/self/clear_refs``), plus the peak of the whole run (``ru_maxrss``).
+
+``retrieval_report`` (``--parts report``): the current one-scan report against
+a copy, kept in this file and labelled as the baseline, of the composition it
+replaced (one public metric call per number, each validating the inputs and
+scanning the database again), default ``ks`` and ``curve_ks``, both tie
+rules.  The two run alternately in the same process (the order flips every
+repeat), after one warm-up call each; the table gives the medians and the
+median of the per-repeat ratios, and checks that both give the same dict.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import sys
@@ -49,7 +58,9 @@ import scipy.io
 
 import hashx
 from hashx._atomic import atomic_write
-from hashx.metrics import mean_average_precision, pr_curve, precision_at_k
+from hashx._validation import check_int
+from hashx.metrics import mean_average_precision, pr_curve, precision_at_k, precision_within_radius, retrieval_report
+from hashx.metrics.report import CURVE_KS, DEFAULT_KS
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NBITS = 64
@@ -111,6 +122,7 @@ def make_problem(name: str, data_dir: Path, *, seed: int, noise: float):
     signs = hashx.binarize(real)
     codes = hashx.pack_codes(signs)
     return {
+        "name": name,
         "source": source,
         "query_codes": codes[:n_query],
         "db_codes": codes[n_query:],
@@ -140,6 +152,71 @@ def classic_map(query_signs, db_signs, query_labels, db_labels, *, stable: bool)
     return float(aps.mean())
 
 
+def report_before_one_scan(query_codes, db_codes, query_labels, db_labels, *, ks=DEFAULT_KS, ties="index",
+                           radius=2, curve_ks=CURVE_KS) -> dict:
+    """BASELINE, timing only: ``retrieval_report`` as it was composed before the one-scan kernel.
+
+    A verbatim copy of its former body (hashx at commit 05339b3): one public
+    metric call per number, each of which validates the four arrays again and
+    scans the whole database again (MAP@all, one MAP@k per cut-off, P@k, the PR
+    curve, the radius precision).
+    """
+    ks = [check_int(k, "ks", caller="retrieval_report", min_value=1) for k in ks]
+    args = (query_codes, db_codes, query_labels, db_labels)
+    precision, recall = pr_curve(*args)
+    curve_ks = [check_int(k, "curve_ks", caller="retrieval_report", min_value=1) for k in curve_ks]
+    p_at = np.atleast_1d(precision_at_k(*args, ks + curve_ks, ties=ties))
+    return {
+        "map": mean_average_precision(*args, ties=ties),
+        "map_at": {k: mean_average_precision(*args, k=k, ties=ties) for k in ks},
+        "precision_at": {k: float(p) for k, p in zip(ks, p_at[: len(ks)])},
+        "precision_within_radius": float(precision_within_radius(*args, radius=radius)),
+        "radius": int(radius),
+        "ties": ties,
+        "pr_curve": {"radius": list(range(len(precision))), "precision": [float(p) for p in precision],
+                     "recall": [float(r) for r in recall]},
+        "precision_curve": {"k": curve_ks, "precision": [float(p) for p in p_at[len(ks):]]},
+    }
+
+
+def _report_difference(a: dict, b: dict) -> float:
+    """Largest absolute difference between the numbers of two reports (0.0 when equal)."""
+    pairs = [(a["map"], b["map"]), (a["precision_within_radius"], b["precision_within_radius"])]
+    pairs += [(a["map_at"][k], b["map_at"][k]) for k in a["map_at"]]
+    pairs += [(a["precision_at"][k], b["precision_at"][k]) for k in a["precision_at"]]
+    for key, part in (("pr_curve", "precision"), ("pr_curve", "recall"), ("precision_curve", "precision")):
+        pairs += list(zip(a[key][part], b[key][part]))
+    return float(max(abs(x - y) for x, y in pairs))
+
+
+def time_report(inputs, repeats: int) -> dict:
+    """retrieval_report (one scan) against the baseline composition, alternating, for both tie rules."""
+    rows = {}
+    for ties in ("index", "average"):
+        before = report_before_one_scan(*inputs, ties=ties)
+        after = retrieval_report(*inputs, ties=ties)
+        times = {"before": [], "after": []}
+        for r in range(repeats):
+            order = ("before", "after") if r % 2 == 0 else ("after", "before")
+            for which in order:
+                fn = report_before_one_scan if which == "before" else retrieval_report
+                start = time.perf_counter()
+                fn(*inputs, ties=ties)
+                times[which].append(time.perf_counter() - start)
+        ratios = np.array(times["before"]) / np.array(times["after"])
+        rows[ties] = {
+            "before_median_s": float(np.median(times["before"])),
+            "after_median_s": float(np.median(times["after"])),
+            "median_ratio": float(np.median(ratios)),
+            "before_runs_s": times["before"],
+            "after_runs_s": times["after"],
+            "identical": before == after,
+            "max_abs_difference": _report_difference(before, after),
+            "map": after["map"],
+        }
+    return rows
+
+
 def _median_time(fn, repeats: int):
     times = []
     result = None
@@ -153,6 +230,27 @@ def _median_time(fn, repeats: int):
 def run_dataset(name: str, args) -> dict:
     problem = make_problem(name, args.data_dir, seed=args.seed, noise=args.noise)
     qc, dc, ql, dl = problem["query_codes"], problem["db_codes"], problem["query_labels"], problem["db_labels"]
+    result = {
+        "dataset": name,
+        "labels": problem["source"],
+        "n_query": int(qc.shape[0]),
+        "n_db": int(dc.shape[0]),
+        "nbits": NBITS,
+        "n_labels": int(ql.shape[1]),
+    }
+    if "metrics" in args.parts:
+        result.update(time_metrics(problem, args))
+    if "report" in args.parts:
+        load_before = os.getloadavg()
+        result["report"] = time_report((qc, dc, ql, dl), args.repeats)
+        result["report_load_average_before_after"] = [load_before, os.getloadavg()]
+    return result
+
+
+def time_metrics(problem: dict, args) -> dict:
+    """The individual metrics and the classic loop (the issue-3 rows)."""
+    qc, dc, ql, dl = problem["query_codes"], problem["db_codes"], problem["query_labels"], problem["db_labels"]
+    name = problem["name"]
     inputs = (qc, dc, ql, dl)
     rss_before_hashx = _status_mib("VmRSS")
     peak_reset = _reset_peak_rss()
@@ -190,13 +288,7 @@ def run_dataset(name: str, args) -> dict:
     hashx_sub = mean_average_precision(qc[sub], dc, ql[sub], dl)
     hashx_sub_average = mean_average_precision(qc[sub], dc, ql[sub], dl, ties="average")
 
-    result = {
-        "dataset": name,
-        "labels": problem["source"],
-        "n_query": int(qc.shape[0]),
-        "n_db": int(dc.shape[0]),
-        "nbits": NBITS,
-        "n_labels": int(ql.shape[1]),
+    return {
         "hashx_first_call_s": first_call,
         "hashx": {label: {"median_s": t, "value": v} for label, (t, v) in rows.items()},
         "hashx_map_all_runs_s": map_index_runs,
@@ -216,29 +308,47 @@ def run_dataset(name: str, args) -> dict:
         "peak_rss_is_phase_only": peak_reset,
         "max_rss_mib_whole_run": _max_rss_mib(),
     }
-    return result
 
 
 def print_table(results: list[dict]) -> None:
     for r in results:
         print(f"\n== {r['dataset']}: {r['n_query']} queries x {r['n_db']} items, {r['nbits']} bits, "
               f"{r['n_labels']} labels ({r['labels']})")
-        print(f"{'what':<42}{'seconds':>10}{'value':>12}")
-        for label, row in r["hashx"].items():
-            print(f"{'hashx ' + label:<42}{row['median_s']:>10.3f}{row['value']:>12.5f}")
-        c = r["classic"]
-        print(f"{'classic loop MAP@all (scaled from ' + str(c['queries_timed']) + ' q)':<42}"
-              f"{c['scaled_to_all_queries_s']:>10.2f}{'':>12}")
-        print(f"speedup of hashx MAP@all over the classic loop: {r['speedup_map_all']:.1f}x "
-              f"(hashx first call incl. compile/load: {r['hashx_first_call_s']:.2f} s)")
-        print(f"MAP on the {c['queries_timed']} timed queries: classic stable sort {c['map_subset_stable_sort']:.12f}, "
-              f"hashx ties=index {r['hashx_map_subset_ties_index']:.12f} (|diff| "
-              f"{r['map_abs_diff_vs_classic_stable']:.1e}); classic default sort {c['map_subset_default_sort']:.6f}; "
-              f"hashx ties=average {r['hashx_map_subset_ties_average']:.6f}")
-        phase = "during the hashx runs" if r["peak_rss_is_phase_only"] else "of the run up to the hashx runs"
-        print(f"memory: RSS {r['rss_mib_before_hashx']:.0f} MiB before hashx, "
-              f"peak {r['peak_rss_mib_during_hashx']:.0f} MiB {phase}; "
-              f"whole-run peak {r['max_rss_mib_whole_run']:.0f} MiB")
+        if "hashx" in r:
+            print_metrics_table(r)
+        if "report" in r:
+            print_report_table(r)
+
+
+def print_metrics_table(r: dict) -> None:
+    print(f"{'what':<42}{'seconds':>10}{'value':>12}")
+    for label, row in r["hashx"].items():
+        print(f"{'hashx ' + label:<42}{row['median_s']:>10.3f}{row['value']:>12.5f}")
+    c = r["classic"]
+    print(f"{'classic loop MAP@all (scaled from ' + str(c['queries_timed']) + ' q)':<42}"
+          f"{c['scaled_to_all_queries_s']:>10.2f}{'':>12}")
+    print(f"speedup of hashx MAP@all over the classic loop: {r['speedup_map_all']:.1f}x "
+          f"(hashx first call incl. compile/load: {r['hashx_first_call_s']:.2f} s)")
+    print(f"MAP on the {c['queries_timed']} timed queries: classic stable sort {c['map_subset_stable_sort']:.12f}, "
+          f"hashx ties=index {r['hashx_map_subset_ties_index']:.12f} (|diff| "
+          f"{r['map_abs_diff_vs_classic_stable']:.1e}); classic default sort {c['map_subset_default_sort']:.6f}; "
+          f"hashx ties=average {r['hashx_map_subset_ties_average']:.6f}")
+    phase = "during the hashx runs" if r["peak_rss_is_phase_only"] else "of the run up to the hashx runs"
+    print(f"memory: RSS {r['rss_mib_before_hashx']:.0f} MiB before hashx, "
+          f"peak {r['peak_rss_mib_during_hashx']:.0f} MiB {phase}; "
+          f"whole-run peak {r['max_rss_mib_whole_run']:.0f} MiB")
+
+
+def print_report_table(r: dict) -> None:
+    print(f"retrieval_report, default ks {list(DEFAULT_KS)} and curve_ks ({len(CURVE_KS)} cut-offs), radius 2; "
+          "before = the former composition (BASELINE copy in this script), after = one scan")
+    print(f"{'ties':<10}{'before s':>10}{'after s':>10}{'before/after':>14}  same dict   max |diff|   MAP@all")
+    for ties, row in r["report"].items():
+        print(f"{ties:<10}{row['before_median_s']:>10.3f}{row['after_median_s']:>10.3f}{row['median_ratio']:>13.2f}x"
+              f"  {'yes' if row['identical'] else 'NO':<10}{row['max_abs_difference']:>11.1e}{row['map']:>10.5f}")
+    before, after = r["report_load_average_before_after"]
+    print(f"load average (1, 5, 15 min) before: {before[0]:.2f} {before[1]:.2f} {before[2]:.2f}; "
+          f"after: {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}")
 
 
 def main(argv=None) -> int:
@@ -251,6 +361,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--noise", type=float, default=2.0, help="std of the noise added before the sign")
     parser.add_argument("--json", type=Path, default=Path("bench-out") / "eval_speed.json")
+    parser.add_argument("--parts", nargs="+", choices=["metrics", "report"], default=["metrics", "report"],
+                        help="metrics: the individual metrics and the classic loop; report: retrieval_report "
+                             "before/after the one-scan kernel")
     args = parser.parse_args(argv)
     args.classic_queries = {"nuswide": args.nuswide_classic_queries, "mirflickr": args.mirflickr_classic_queries}
 
@@ -269,7 +382,8 @@ def main(argv=None) -> int:
             "numba": numba.__version__,
             "hashx": hashx.__version__,
         },
-        "settings": {"repeats": args.repeats, "seed": args.seed, "noise": args.noise, "nbits": NBITS},
+        "settings": {"repeats": args.repeats, "seed": args.seed, "noise": args.noise, "nbits": NBITS,
+                     "parts": args.parts},
         "results": results,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)

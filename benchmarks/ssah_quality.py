@@ -5,7 +5,7 @@ For every dataset x variant x code length x seed: train with ``hashx.train.train
 query and retrieval sets with the selected model, and report I->T and T->I
 MAP@all (``hashx.metrics.mean_average_precision``, ties by index).
 
-Variants (each a TrainConfig change on top of the defaults; see README):
+Variants (each a change of SSAH's settings on top of the defaults; see README):
 
     ssah                       the defaults: paper objective, alternating GAN updates
     no_adversarial             alignment="none" (no discriminator, no adversarial term)
@@ -44,7 +44,8 @@ from hashx.data.protocols import load_protocol
 from hashx.data.split import Split
 from hashx.experiments import resolve_method
 from hashx.metrics import mean_average_precision
-from hashx.train import TrainConfig, load_encoder, train
+from hashx.methods import configure
+from hashx.train import load_encoder, train
 
 # The settings come from the library's named variants (hashx bench --methods uses the same ones);
 # the names here are the column names of the published table.
@@ -108,7 +109,7 @@ def markdown(results: dict, meta: dict) -> str:
         f"Scale: training set = a seeded subsample of {meta['n_train']} items of the protocol's training set "
         f"(10% of them validation), {meta['epochs']} epochs, hidden width {meta['hidden_dim']} "
         f"(SSAH: 4096), batch {meta['batch_size']}; query and retrieval sets in full. "
-        f"Other settings: hashx defaults (TrainConfig). torch threads: {meta['threads']}. "
+        f"Other settings: hashx defaults (RunConfig, SSAHSettings). torch threads: {meta['threads']}. "
         "Preliminary: run on a shared 2-core CPU machine.",
         "",
     ]
@@ -204,12 +205,13 @@ def main(argv=None):
                     key = (name, variant, nbits, seed)
                     if key in done:
                         continue
-                    config = TrainConfig(nbits=nbits, seed=seed, epochs=args.epochs, hidden_dim=args.hidden_dim,
-                                         batch_size=args.batch_size, **VARIANTS[variant])
+                    run, settings = configure("ssah", {"nbits": nbits, "seed": seed, "epochs": args.epochs,
+                                                       "hidden_dim": args.hidden_dim, "batch_size": args.batch_size,
+                                                       **VARIANTS[variant]})
                     run_dir = out / "runs" / f"{name}-{variant}-{nbits}-{seed}"
                     shutil.rmtree(run_dir, ignore_errors=True)
                     t0 = time.perf_counter()
-                    path = train(ds, split, config, run_dir)
+                    path = train(ds, split, run_dir, method=settings, run=run).best_checkpoint
                     seconds = time.perf_counter() - t0
                     row = {"dataset": name, "variant": variant, "nbits": nbits, "seed": seed,
                            "train_seconds": seconds, "n_fit": int(split.fit.size), "n_val": int(split.val.size),

@@ -2,7 +2,7 @@
 
 Setting (issue 5): 10,000 training pairs, 4,096-d image features, 1,386-d tags
 (24 labels, from ``hashx.data.synthetic.make_synthetic``), 64 bits, the default
-TrainConfig (hidden width 4,096, batch 128, one pass per network per epoch,
+settings (hidden width 4,096, batch 128, one pass per network per epoch,
 alternating GAN alignment).
 
 1. Matmul peak: the best FLOP/s of ``torch.mm`` over square (2048^3) and
@@ -34,8 +34,8 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from hashx.data.synthetic import make_synthetic
-from hashx.methods import SSAH
-from hashx.train import DataDims, FitData, TrainConfig
+from hashx.methods import configure
+from hashx.train import FitData
 
 
 def matmul_peak(repeats: int) -> dict:
@@ -72,10 +72,10 @@ def main(argv=None):
     best = max(peak.values())
     ds = make_synthetic(n_items=args.n_pairs, n_labels=24, image_dim=args.image_dim, text_dim=args.text_dim,
                         seed=0)
-    config = TrainConfig(nbits=args.nbits, alignment=args.alignment, epochs=args.epochs + 1)
+    run, settings = configure("ssah", {"nbits": args.nbits, "alignment": args.alignment, "epochs": args.epochs + 1})
     device = torch.device("cpu")
     data = FitData(ds, np.arange(args.n_pairs), device=device)
-    method = SSAH(config, DataDims.from_dataset(ds), device=device)
+    method = settings.build(run=run, data=data, device=device)
     method.setup(data)
 
     counter = FlopCounterMode(display=False)
@@ -94,7 +94,7 @@ def main(argv=None):
     achieved = flops / seconds
     result = {
         "setting": {"n_pairs": args.n_pairs, "image_dim": args.image_dim, "text_dim": args.text_dim,
-                    "nbits": args.nbits, "hidden_dim": config.hidden_dim, "batch_size": config.batch_size,
+                    "nbits": args.nbits, "hidden_dim": settings.hidden_dim, "batch_size": run.batch_size,
                     "alignment": args.alignment, "threads": args.threads, "torch": torch.__version__},
         "matmul_flops_per_s": peak,
         "matmul_peak_flops_per_s": best,

@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "remove_stale_temporaries", "temporary_pattern"]
 
 
 def _current_umask() -> int:
@@ -56,3 +56,31 @@ def atomic_write(path, mode: str = "wb"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def temporary_pattern(name: str) -> str:
+    """Glob pattern of the temporary files :func:`atomic_write` creates for a target called ``name``."""
+    return f".{name}.*.tmp"
+
+
+def remove_stale_temporaries(directory, names) -> list[Path]:
+    """Delete temporary files that a killed :func:`atomic_write` left for targets ``names`` in ``directory``.
+
+    A process killed with SIGKILL (or a power cut) between creating the
+    temporary file and renaming it cannot remove it.  Call this when a run
+    takes over ``directory`` (a resumed training run does), and only when no
+    other process is writing those targets.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    directory = Path(directory)
+    removed = []
+    for name in names:
+        for tmp in directory.glob(temporary_pattern(name)):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed

@@ -8,6 +8,7 @@ messages read the same everywhere::
 
 from __future__ import annotations
 
+import difflib
 import numbers
 
 import numpy as np
@@ -16,6 +17,7 @@ from .exceptions import HashxTypeError, HashxValueError
 
 __all__ = [
     "check_int",
+    "check_float",
     "check_choice",
     "check_array",
     "check_nbits",
@@ -54,6 +56,37 @@ def check_int(value, name: str, *, caller: str | None = None, min_value: int | N
     return value
 
 
+def check_float(value, name: str, *, caller: str | None = None, min_value: float | None = 0.0,
+                max_value: float | None = None, strictly_positive: bool = False) -> float:
+    """Return ``value`` as a finite float after checking its type and range.
+
+    bool is rejected, ints and numpy floats are accepted.  ``min_value`` is
+    inclusive unless ``strictly_positive`` (then the value must exceed it);
+    ``max_value`` is inclusive.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise HashxTypeError(
+            f"The '{name}' parameter{_where(caller)} must be a float. Got {value!r} ({type(value).__name__}) instead."
+        )
+    value = float(value)
+    bad = not np.isfinite(value)
+    if min_value is not None:
+        bad = bad or value < min_value or (strictly_positive and value <= min_value)
+    if max_value is not None:
+        bad = bad or value > max_value
+    if bad:
+        parts = []
+        if min_value is not None:
+            parts.append(f"> {min_value}" if strictly_positive else f">= {min_value}")
+        if max_value is not None:
+            parts.append(f"<= {max_value}")
+        bound = (" " + " and ".join(parts)) if parts else ""
+        raise HashxValueError(
+            f"The '{name}' parameter{_where(caller)} must be a finite float{bound}. Got {value!r} instead."
+        )
+    return value
+
+
 def _describe_bounds(min_value, max_value) -> str:
     if min_value is not None and max_value is not None:
         return f" in [{min_value}, {max_value}]"
@@ -65,11 +98,24 @@ def _describe_bounds(min_value, max_value) -> str:
 
 
 def check_choice(value, name: str, choices, *, caller: str | None = None):
-    """Check that ``value`` is one of ``choices`` and return it."""
-    if value not in choices:
+    """Check that ``value`` is one of ``choices`` and return it.
+
+    The message lists the valid values and, for a misspelt string, suggests
+    the closest one (``Got 'gna' instead; did you mean 'gan'?``).
+    """
+    try:
+        valid = value in choices
+    except TypeError:  # an unhashable value tested against a set or dict
+        valid = False
+    if not valid:
         listed = ", ".join(repr(c) for c in choices)
+        hint = ""
+        if isinstance(value, str):
+            close = difflib.get_close_matches(value, [c for c in choices if isinstance(c, str)], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
         raise HashxValueError(
-            f"The '{name}' parameter{_where(caller)} must be one of {listed}. Got {value!r} instead."
+            f"The '{name}' parameter{_where(caller)} must be one of {listed}. Got {value!r} instead{hint}"
+            + ("" if hint else ".")
         )
     return value
 

@@ -198,6 +198,19 @@ def pr_curve(dist, shared, nbits, empty_retrieval="zero", no_relevant="zero"):
 
 
 # ----------------------------------------------------------------------------- test data
+def toy_retrieval_data():
+    """Two queries, five items, 8-bit codes: the hand-computed cases of the metric tests.
+
+    Query 0: distances [1, 0, 2, 1, 3] to the items, relevant [1, 0, 1, 0, 0]; ranked with ties by
+    index (items 1, 0, 3, 2, 4) its relevance is 0 1 0 1 0.  Query 1 has no label, so no relevant item.
+    """
+    query_codes = np.array([[0b00000000], [0b00000000]], dtype=np.uint8)
+    db_codes = np.array([[0b00000001], [0b00000000], [0b00000011], [0b10000000], [0b00000111]], dtype=np.uint8)
+    query_labels = np.array([[1, 0], [0, 0]])
+    db_labels = np.array([[1, 0], [0, 1], [1, 1], [0, 1], [0, 0]])
+    return query_codes, db_codes, query_labels, db_labels
+
+
 def random_retrieval_data(seed, n_query, n_db, nbits, n_labels, p_label=0.25, bias=0.5):
     """Packed codes and multi-hot labels with heavy ties (short codes) and some label-less queries.
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from hashx.data.dataset import CrossModalDataset
 from hashx.data.split import Split
-from hashx.train import TrainConfig
+from hashx.methods import configure
+from hashx.train import train
 
 
 def tiny_dataset(n=96, *, n_labels=5, image_dim=20, text_dim=12, seed=0, raw_images=None) -> CrossModalDataset:
@@ -33,8 +34,31 @@ def tiny_split(n=96, *, n_query=16, n_train=64, n_val=12, seed=0) -> Split:
     return Split(protocol="tiny", seed=seed, query=query, retrieval=retrieval, train=train, val=val)
 
 
-def tiny_config(**changes) -> TrainConfig:
+def tiny_config(**changes):
+    """``(RunConfig, SSAHSettings)`` of a tiny, fast SSAH run; ``changes`` may name run or SSAH settings."""
     values = dict(nbits=16, hidden_dim=32, feature_dim=16, epochs=2, batch_size=16, lr_label=1e-3,
                   lr_image=1e-3, lr_text=1e-3, lr_discriminator=1e-3, eval_batch_size=64, seed=0)
     values.update(changes)
-    return TrainConfig(**values)
+    return configure("ssah", values)
+
+
+def run_tiny(dataset, split, out_dir, config, **kwargs):
+    """:func:`hashx.train.train` with a ``(run, settings)`` pair from :func:`tiny_config`."""
+    run, method = config
+    return train(dataset, split, out_dir, method=method, run=run, **kwargs)
+
+
+def build_ssah(dataset=None, split=None, *, setup=True, **changes):
+    """An :class:`~hashx.methods.SSAH` built for the tiny data, and its :class:`~hashx.train.FitData`."""
+    import torch
+
+    from hashx.train import FitData
+
+    dataset = tiny_dataset() if dataset is None else dataset
+    split = tiny_split(len(dataset)) if split is None else split
+    run, settings = tiny_config(**changes)
+    data = FitData(dataset, split.fit, device=torch.device("cpu"))
+    method = settings.build(run=run, data=data, device=torch.device("cpu"))
+    if setup:
+        method.setup(data)
+    return method, data

@@ -3,21 +3,26 @@
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
 import hashx
 from hashx_cli.main import COMMANDS, cli
 
-DATA_SUBCOMMANDS = ["inspect", "split", "verify", "export"]
+
 
 
 def _all_command_paths():
+    """Every command and sub-command, read off the click app (nothing listed by hand)."""
     yield []
+    ctx = click.Context(cli)
     for name in COMMANDS:
         yield [name]
-    for sub in DATA_SUBCOMMANDS:
-        yield ["data", sub]
+        command = cli.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            for sub in command.commands:
+                yield [name, sub]
 
 
 @pytest.mark.parametrize("path", list(_all_command_paths()), ids=lambda p: " ".join(p) or "hashx")

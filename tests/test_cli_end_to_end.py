@@ -45,7 +45,8 @@ def test_train_writes_checkpoints_config_and_split(trained):
         run_dir = trained / "run" / f"ssah-{bits}bits"
         assert (run_dir / "model-best.pt").is_file() and (run_dir / "checkpoint-last.pt").is_file()
         config = json.loads((run_dir / "config.json").read_text())
-        assert config["nbits"] == bits and config["hidden_dim"] == 256 and config["epochs"] == 6
+        assert config["run"]["nbits"] == bits and config["run"]["epochs"] == 6
+        assert config["method"]["name"] == "ssah" and config["method"]["settings"]["hidden_dim"] == 256
         split = json.loads((trained / "run" / "split.json").read_text())
         assert config["split_sha256"] == split["sha256"]
 
@@ -102,8 +103,21 @@ def test_bench_writes_records_table_and_plots(workdir):
                 "--epochs", "2", "--set", "hidden_dim=128", "--set", "feature_dim=32", "--out", workdir / "bench", "-q")
     assert again == out
     assert (workdir / "bench" / "results.json").stat().st_mtime_ns == stamp
+    assert all(r["db_codes"] == "features" and r["db_learned"] == 0 for r in records)
+    # the learned-codes evaluation reuses the trained models (nothing retrained) and says what it did
+    learned = run("bench", "--dataset", "synthetic", "--methods", "ssah", "--bits", "16", "--seeds", "1",
+                  "--epochs", "2", "--set", "hidden_dim=128", "--set", "feature_dim=32", "--db-codes", "learned",
+                  "--out", workdir / "bench", "-q")
+    assert "database coded by features and learned codes" in learned
+    records = json.loads((workdir / "bench" / "results.json").read_text())
+    new = [r for r in records if r["db_codes"] == "learned"]
+    old = [r for r in records if r["db_codes"] == "features" and r["method"] == "ssah" and r["seed"] == 0]
+    assert len(new) == 4 and all(r["db_learned"] == 1620 for r in new)  # the fit items of the retrieval set
+    assert {r["train_seconds"] for r in new} == {r["train_seconds"] for r in old}
+    assert {r["direction"]: r["map"] for r in new} != {r["direction"]: r["map"] for r in old}
 
 
 def test_bench_unknown_method_lists_valid_names(tmp_path):
-    r = CliRunner().invoke(cli, ["bench", "--dataset", "synthetic", "--methods", "dcmh", "--out", str(tmp_path)])
-    assert r.exit_code == 1 and "Unknown method 'dcmh'" in r.output and "ssah-grl" in r.output
+    r = CliRunner().invoke(cli, ["bench", "--dataset", "synthetic", "--methods", "ssah-gril", "--out", str(tmp_path)])
+    assert r.exit_code == 1 and "Got 'ssah-gril' instead; did you mean 'ssah-grl'?" in r.output
+    assert "'ssah-noadv'" in r.output and not (tmp_path / "runs").exists()

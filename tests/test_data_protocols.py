@@ -5,13 +5,17 @@ import json
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from data_builders import (random_dataset_arrays, real_mirflickr, real_nuswide, shared_data_dir, wiki_arrays,
                            write_mat, write_mirflickr_dcmh, write_wiki_data)
 
 from hashx.data import (CrossModalDataset, Split, draw_split, get_protocol, list_protocols, load_dataset,
-                        load_protocol, make_split, select_top_concepts, shipped_split)
+                        load_protocol, make_split, resolve_protocol, save_generic, select_top_concepts,
+                        shipped_split)
 from hashx.data import protocols as protocols_module
+from hashx.data.synthetic import SYNTHETIC_PRESETS
 from hashx.exceptions import DataFormatError, HashxValueError
+from hashx_cli.main import cli
 
 SPLITS = importlib.resources.files("hashx.data").joinpath("splits")
 EXPECTED = {  # protocol: (items, query, retrieval, train, val)
@@ -21,6 +25,9 @@ EXPECTED = {  # protocol: (items, query, retrieval, train, val)
     "nuswide-tc10": (186577, 2000, 184577, 10000, 1000),
     "wikipedia": (2866, 693, 2173, 2173, 217),
     "synthetic": (4000, 400, 3600, 1800, 180),
+    "digits-halves": (1797, 435, 1362, 1362, 136),
+    "digits-quadrants": (1797, 435, 1362, 1362, 136),
+    "wiki-like": (2866, 693, 2173, 2173, 217),
 }
 
 
@@ -43,9 +50,10 @@ def _check_invariants(split, n):
 
 def test_registry():
     assert list_protocols() == ["mirflickr25k", "mirflickr25k-synthimg", "nuswide-tc21", "nuswide-tc10",
-                                "wikipedia", "synthetic", "files"]
+                                "wikipedia", "digits-halves", "digits-quadrants", "synthetic", "wiki-like", "files"]
     assert "186,577" in get_protocol("nuswide-tc10").description  # the pair count is stated
-    with pytest.raises(HashxValueError, match=r"Unknown protocol 'flickr'.*mirflickr25k, .*files"):
+    with pytest.raises(HashxValueError, match=r"must be one of 'mirflickr25k', .*'files'. Got 'flickr' instead; "
+                                              r"did you mean 'mirflickr25k'\?"):
         get_protocol("flickr")
 
 
@@ -189,3 +197,82 @@ def test_missing_files_are_listed(tmp_path, monkeypatch):
     monkeypatch.setenv(protocols_module.DATA_DIR_ENV, str(tmp_path))
     with pytest.raises(DataFormatError, match=r"mirflickr25k' for protocol 'mirflickr25k' does not exist"):
         load_dataset("mirflickr25k")
+
+
+def test_files_protocol_sizes_through_load_protocol(tmp_path):
+    path = tmp_path / "d.npz"
+    save_generic(path, _dummy(100))
+    _, split = load_protocol("files", path, n_query=30, n_train=None, n_val=None)  # None: the default
+    assert split.sizes() == {"query": 30, "retrieval": 70, "train": 70, "val": 7}
+    _, split = load_protocol("files", path, seed=3, n_query=None, n_train=None, n_val=None)
+    assert split.sha256 == make_split("files", _dummy(100), seed=3).sha256
+    with pytest.raises(HashxValueError, match="sizes of protocol 'wikipedia' are fixed"):
+        load_protocol("wikipedia", n_query=5)  # refused before any data is looked for
+
+
+def test_resolve_protocol():
+    assert resolve_protocol("synthetic") == "synthetic" == resolve_protocol("synthetic", preset="default")
+    assert resolve_protocol("synthetic", preset="wiki-like") == "wiki-like"
+    assert resolve_protocol("digits-halves") == "digits-halves"
+    for preset in SYNTHETIC_PRESETS[1:]:  # every preset other than the default is a protocol
+        assert preset in list_protocols()
+    with pytest.raises(HashxValueError, match="'preset' parameter of load_protocol must be one of"):
+        resolve_protocol("synthetic", preset="nope")
+    with pytest.raises(HashxValueError, match="Got 'nope' instead"):
+        resolve_protocol("nope")
+
+
+# -- the command line's split options --------------------------------------------------------------
+def _cli(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_cli_files_sizes_are_honoured(tmp_path):
+    path = tmp_path / "d.npz"
+    save_generic(path, _dummy(100))
+    r = _cli("data", "inspect", "--dataset", "files", "--data-dir", path, "--n-query", 25, "--n-train", 40,
+             "--n-val", 3, "--split-seed", 2, "--json")
+    assert r.exit_code == 0, r.output
+    info = json.loads(r.output)["split"]
+    expected = draw_split("files", 100, seed=2, n_query=25, n_train=40, n_val=3)
+    assert {k: info[k] for k in ("query", "retrieval", "train", "val")} == expected.sizes() == \
+        {"query": 25, "retrieval": 75, "train": 40, "val": 3}
+    assert info["sha256"] == expected.sha256
+    r = _cli("data", "split", "--dataset", "files", "--data-dir", path, "--n-query", 50, "--out", tmp_path / "s.json")
+    assert r.exit_code == 0, r.output
+    assert Split.load(tmp_path / "s.json").sizes() == {"query": 50, "retrieval": 50, "train": 50, "val": 5}
+
+
+@pytest.mark.parametrize("command", [["data", "inspect"], ["train", "--out", "x"], ["bench", "--out", "x"]])
+def test_cli_sizes_are_refused_for_fixed_protocols(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = _cli(*command, "--dataset", "digits-halves", "--n-query", 100)
+    assert r.exit_code == 1 and r.output.startswith("Error: ") and len(r.output.strip().splitlines()) == 1
+    assert "sizes of protocol 'digits-halves' are fixed" in r.output and "'files' protocol only" in r.output
+    assert not (tmp_path / "x").exists()  # refused before anything was written
+
+
+def test_cli_preset(tmp_path):
+    r = _cli("data", "split", "--dataset", "synthetic", "--preset", "wiki-like", "--out", tmp_path / "w.json")
+    assert r.exit_code == 0, r.output
+    split = Split.load(tmp_path / "w.json")
+    assert split.protocol == "wiki-like" and split.sha256 == load_protocol("wiki-like")[1].sha256
+    r = _cli("data", "inspect", "--dataset", "digits-halves", "--preset", "wiki-like")
+    assert r.exit_code == 1 and r.output.startswith("Error: ") and "'synthetic' protocol only" in r.output
+    r = _cli("data", "inspect", "--dataset", "synthetic", "--preset", "wiki")
+    assert r.exit_code == 2 and "'wiki' is not one of 'default', 'wiki-like'" in r.output
+
+
+def test_cli_train_uses_the_given_sizes(tmp_path):
+    """train receives the sizes (bench and data pass them the same way; their refusal test shows it)."""
+    from data_builders import random_dataset_arrays
+
+    arrays = random_dataset_arrays(80, text_dim=6, image_dim=5, seed=1)
+    path = tmp_path / "d.npz"
+    save_generic(path, CrossModalDataset(image=arrays["image"], text=arrays["text"], labels=arrays["labels"]))
+    r = _cli("train", "--dataset", "files", "--data-dir", path, "--n-query", 20, "--n-train", 50, "--n-val", 5,
+             "--bits", 8, "--epochs", 1, "--set", "hidden_dim=16", "--set", "feature_dim=8", "--out",
+             tmp_path / "run", "-q")
+    assert r.exit_code == 0, r.output
+    assert Split.load(tmp_path / "run" / "split.json").sizes() == {"query": 20, "retrieval": 60, "train": 50,
+                                                                    "val": 5}

@@ -2,20 +2,37 @@
 
 import pytest
 
-from hashx.experiments import VARIANTS, resolve_method, results_table
-from hashx.train import TrainConfig
+from hashx.experiments import VARIANTS, method_names, plan_runs, resolve_method, results_table
+from hashx.experiments.variants import qualified
+from hashx.methods import configure, list_methods
 
 
 def test_every_variant_is_a_valid_config():
     for name, (method, settings) in VARIANTS.items():
-        config = TrainConfig(method=method, **settings)
-        assert all(getattr(config, k) == v for k, v in settings.items()), name
+        run, config = configure(method, qualified(method, settings))
+        for key, value in settings.items():
+            got = getattr(run, key[4:]) if key.startswith("run.") else getattr(config, key)
+            assert got == value, (name, key)
     assert resolve_method("ssah-noadv") == ("ssah", {"alignment": "none"})
+    assert set(list_methods()) <= set(method_names()) and set(VARIANTS) <= set(method_names())
 
 
 def test_unknown_method_lists_the_valid_names():
-    with pytest.raises(ValueError, match="Unknown method 'dcmh'.*ssah-grl"):
-        resolve_method("dcmh")
+    with pytest.raises(ValueError, match="'ssah-grl'.*Got 'dcmhx' instead"):
+        resolve_method("dcmhx")
+
+
+def test_plan_applies_variant_then_overrides_then_bits_and_seeds():
+    plan = plan_runs(["ssah", "ssah-noadv"], [16, 32], 2, epochs=3, overrides={"alignment": "grl", "hidden_dim": 8})
+    assert [(n, b, s) for n, b, s, _, _ in plan] == [(m, b, s) for m in ("ssah", "ssah-noadv") for b in (16, 32)
+                                                      for s in (0, 1)]
+    for name, nbits, seed, run, settings in plan:
+        assert (run.method, run.nbits, run.seed, run.epochs) == ("ssah", nbits, seed, 3)
+        assert settings.alignment == "grl" and settings.hidden_dim == 8  # the user's --set wins over the variant
+    with pytest.raises(ValueError, match="apply to none of the methods"):
+        plan_runs(["ssah"], [16], 1, overrides={"nosuch": 1})
+    with pytest.raises(ValueError, match="'seeds'"):
+        plan_runs(["ssah"], [16], 0)
 
 
 def _rec(method, bits, seed, direction, value):
@@ -29,8 +46,24 @@ def test_results_table_mean_and_std_hand_computed():
                _rec("a", 32, 0, "image->image", 0.9)]
     table = results_table(records)
     lines = table.splitlines()
-    assert lines[0] == "toy (toyproto), MAP@all over 2 seed(s), mean ± std"
+    assert lines[0] == "toy (toyproto), MAP@all over 2 seed(s), mean ± std; database coded by features codes"
     assert lines[2] == "| method | I→T 16 | T→I 16 |"  # image->image is not a default column
     assert lines[4] == "| a | 0.6000 ± 0.1000 | 0.4000 |"
     assert lines[5] == "| b | 0.2500 | – |"
     assert lines[-1] == "Note: toy data"
+
+
+def test_learned_codes_replace_exactly_the_training_items():
+    import numpy as np
+
+    from hashx.experiments import with_learned_codes
+    from hashx.train import LearnedCodes
+
+    network = np.arange(12, dtype=np.uint8).reshape(6, 2)
+    retrieval_rows = np.array([10, 11, 12, 13, 14, 15])
+    learned = LearnedCodes(rows=np.array([13, 99, 11]), codes=np.array([[200, 201], [202, 203], [204, 205]],
+                                                                       dtype=np.uint8), nbits=16)
+    codes, replaced = with_learned_codes(network, retrieval_rows, learned)
+    assert replaced == 2
+    np.testing.assert_array_equal(codes, [[0, 1], [204, 205], [4, 5], [200, 201], [8, 9], [10, 11]])
+    np.testing.assert_array_equal(network, np.arange(12).reshape(6, 2))  # the input is not modified

@@ -19,12 +19,10 @@ from hashx.losses import (
     domain_loss,
     generator_loss,
     grad_reverse,
-    grl_lambda,
     label_similarity,
 )
-from hashx.methods import SSAH
-from hashx.train import DataDims
-from ssah_testing import tiny_config
+from hashx.alignment import AlignmentBatch
+from ssah_testing import build_ssah, tiny_dataset
 
 torch.set_num_threads(2)
 
@@ -111,26 +109,17 @@ def test_gradient_reversal():
     np.testing.assert_allclose(x.grad.numpy(), [-0.7, -1.4, -2.1], rtol=1e-6)
 
 
-def test_grl_lambda_schedule():
-    assert grl_lambda(0.0) == 0.0
-    assert grl_lambda(0.5) == pytest.approx(2 / (1 + math.exp(-5)) - 1)
-    assert grl_lambda(1.0) == pytest.approx(2 / (1 + math.exp(-10)) - 1)
-    assert grl_lambda(2.0) == grl_lambda(1.0)  # clipped to [0, 1]
-    values = [grl_lambda(p) for p in np.linspace(0, 1, 11)]
-    assert all(a < b for a, b in zip(values, values[1:]))
-
-
 def _adversarial_grads(alignment):
     """Gradients of the adversarial terms alone on the image and text networks' parameters."""
-    dims = DataDims(image_kind="features", image_dim=10, text_dim=12, n_labels=4)
-    method = SSAH(tiny_config(alignment=alignment), dims, device=torch.device("cpu"))
+    method, _ = build_ssah(tiny_dataset(image_dim=10, text_dim=12, n_labels=4), alignment=alignment, setup=False)
     g = torch.Generator().manual_seed(0)
     label_feature = method.label_net((torch.rand(8, 4, generator=g) < 0.5).float()).feature.detach()
     grads = {}
     for modality, net, x in (("image", method.image_net, torch.randn(8, 10, generator=g)),
                              ("text", method.text_net, (torch.rand(8, 12, generator=g) < 0.4).float())):
         net.zero_grad(set_to_none=True)
-        terms = method.alignment.generator_terms(modality, net(x).feature, label_feature, progress=0.5)
+        terms = method.alignment.generator_terms(modality, AlignmentBatch(net(x).feature, label_feature),
+                                                 progress=0.5, samples_seen=100)
         if not terms:
             grads[modality] = None
             continue

@@ -15,15 +15,6 @@ DENOMINATORS = ["relevant_in_top_k", "min_k_relevant"]
 CASES = [(0, 20, 150, 8, 6), (1, 20, 150, 16, 6), (2, 12, 90, 72, 70)]
 
 
-def _toy():
-    """Query 0: db distances [1, 0, 2, 1, 3], relevant [1, 0, 1, 0, 0]; query 1 has no label."""
-    query_codes = np.array([[0b00000000], [0b00000000]], dtype=np.uint8)
-    db_codes = np.array([[0b00000001], [0b00000000], [0b00000011], [0b10000000], [0b00000111]], dtype=np.uint8)
-    query_labels = np.array([[1, 0], [0, 0]])
-    db_labels = np.array([[1, 0], [0, 1], [1, 1], [0, 1], [0, 0]])
-    return query_codes, db_codes, query_labels, db_labels
-
-
 @pytest.mark.parametrize("params", CASES)
 @pytest.mark.parametrize("k", KS)
 @pytest.mark.parametrize("denominator", DENOMINATORS)
@@ -79,7 +70,7 @@ def test_ties_average_equals_index_without_ties(seed, k, denominator):
 
 
 def test_hand_computed_toy():
-    inputs = _toy()
+    inputs = oracle.toy_retrieval_data()
     # query 0, ties by index: ranked relevance [0, 1, 0, 1, 0] -> AP = (1/2 + 2/4) / 2 = 1/2
     # query 1 has no label: AP 0, still counted.
     ap = mean_average_precision(*inputs, per_query=True)
@@ -109,7 +100,7 @@ def test_hand_computed_toy():
 
 
 def test_all_irrelevant_queries_give_zero_or_nan():
-    qc, dc, _, dl = _toy()
+    qc, dc, _, dl = oracle.toy_retrieval_data()
     no_labels = np.zeros((2, 2), dtype=np.uint8)
     for ties in ("index", "average"):
         assert mean_average_precision(qc, dc, no_labels, dl, ties=ties) == 0.0

@@ -10,15 +10,6 @@ CASES = [(0, 20, 150, 8, 6), (1, 20, 150, 16, 6), (2, 12, 90, 72, 70)]
 KS = [1, 5, 50, 150, 1000]
 
 
-def _toy():
-    """Query 0: db distances [1, 0, 2, 1, 3], relevant [1, 0, 1, 0, 0]; query 1 has no label."""
-    query_codes = np.array([[0], [0]], dtype=np.uint8)
-    db_codes = np.array([[0b1], [0b0], [0b11], [0b10000000], [0b111]], dtype=np.uint8)
-    query_labels = np.array([[1, 0], [0, 0]])
-    db_labels = np.array([[1, 0], [0, 1], [1, 1], [0, 1], [0, 0]])
-    return query_codes, db_codes, query_labels, db_labels
-
-
 @pytest.mark.parametrize("params", CASES)
 def test_ties_index_equals_oracle(params):
     case = oracle.case(*params)
@@ -50,7 +41,7 @@ def test_ties_average_equals_index_without_ties(seed):
 
 
 def test_hand_computed_toy():
-    inputs = _toy()
+    inputs = oracle.toy_retrieval_data()
     # query 0 ranked relevance (ties by index): [0, 1, 0, 1, 0]; 2 relevant items.
     np.testing.assert_allclose(precision_at_k(*inputs, [1, 2, 3, 5, 10], per_query=True)[0],
                                [0, 1 / 2, 1 / 3, 2 / 5, 2 / 5])
@@ -68,7 +59,7 @@ def test_hand_computed_toy():
 
 
 def test_scalar_and_sequence_ks_return_types():
-    inputs = _toy()
+    inputs = oracle.toy_retrieval_data()
     assert isinstance(precision_at_k(*inputs, 2), float)
     out = precision_at_k(*inputs, (2,))
     assert isinstance(out, np.ndarray) and out.shape == (1,)

@@ -45,6 +45,10 @@ def _cases(name):
         for d in (128, 1000, 4096):
             yield dict(in_dim=d, hidden_dim=HIDDEN, feature_dim=FEATURE, **heads), \
                 torch.randn(BATCH, d, generator=g).abs() * 5
+    elif role == "discriminator" and name == "projection_discriminator":
+        for d, c in ((FEATURE, 1), (512, N_LABELS)):
+            labels = (torch.rand(BATCH, c, generator=g) < 0.5).float()
+            yield dict(feature_dim=d, n_labels=c), (torch.randn(BATCH, d, generator=g).relu(), labels)
     elif role == "discriminator":
         for d in (FEATURE, 512):
             yield dict(feature_dim=d), torch.randn(BATCH, d, generator=g).relu()
@@ -59,8 +63,8 @@ def test_every_model_forward_backward_no_nan(name):
     for kwargs, x in cases:
         torch.manual_seed(0)
         net = create_model(name, **kwargs)
-        out = net(x)
-        b = x.shape[0]
+        out = net(*x) if isinstance(x, tuple) else net(x)
+        b = (x[0] if isinstance(x, tuple) else x).shape[0]
         if isinstance(out, HashOutput):
             assert out.feature.shape == (b, FEATURE)
             assert out.code.shape == (b, NBITS)

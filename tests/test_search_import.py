@@ -21,8 +21,8 @@ def test_search_does_not_import_torch():
         mih.search(np.zeros((2, 8), dtype=np.uint8), 5)
         mih.range_search(np.zeros((2, 8), dtype=np.uint8), 1)
         choose_index(10**6, 64, 10)
-        # (numba itself imports scipy when it is installed; torch must never come in)
-        heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"torch", "torchvision", "sklearn"})
+        # (numba itself imports scipy when it is installed; torch must never come in, faiss only on request)
+        heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"torch", "torchvision", "sklearn", "faiss"})
         print(",".join(heavy) or "clean")
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
@@ -38,6 +38,7 @@ def test_public_names():
     assert hashx.MultiIndexHammingIndex is hashx.search.MultiIndexHammingIndex
     assert "MultiIndexHammingIndex" in hashx.__all__
     assert hashx.search.__all__ == ["BaseHammingIndex", "HammingIndex", "MultiIndexHammingIndex", "choose_index",
-                                    "open_index"]
+                                    "open_index", "INDEX_KINDS"]
+    assert hashx.search.INDEX_KINDS == ("exact", "mih", "auto")
     assert issubclass(hashx.HammingIndex, hashx.search.BaseHammingIndex)
     assert issubclass(hashx.MultiIndexHammingIndex, hashx.search.BaseHammingIndex)

@@ -16,23 +16,17 @@ from hashx.losses import (
     SharedCodeQuantization,
     SquaredPairwiseLikelihoodLoss,
 )
+from hashx.alignment import DetachedGANAlignment, GANAlignment, GRLAlignment, NoAlignment
 from hashx.methods import SSAH, get_method, list_methods
-from hashx.methods.ssah import lr_factor
-from hashx.methods.ssah_alignment import DetachedGANAlignment, GANAlignment, GRLAlignment, NoAlignment
-from hashx.train import DataDims, FitData
-from ssah_testing import tiny_config, tiny_dataset, tiny_split
+from hashx.train import lr_factor
+from ssah_testing import build_ssah, tiny_config
 
 torch.set_num_threads(2)
 CPU = torch.device("cpu")
 
 
 def _method(**changes):
-    ds = tiny_dataset()
-    split = tiny_split()
-    method = SSAH(tiny_config(**changes), DataDims.from_dataset(ds), device=CPU)
-    data = FitData(ds, split.fit, device=CPU)
-    method.setup(data)
-    return method, data
+    return build_ssah(**changes)
 
 
 def test_registry():
@@ -40,6 +34,8 @@ def test_registry():
     assert get_method("ssah") is SSAH
     with pytest.raises(HashxValueError, match="'ssah'"):
         get_method("dcmh-typo")
+    with pytest.raises(HashxValueError, match="did you mean 'ssah'"):
+        get_method("sssah")
     with pytest.raises(HashxTypeError):
         get_method(None)
 
@@ -70,9 +66,12 @@ def test_ablation_has_no_discriminator_stage_or_term():
     assert {"discriminator_image", "discriminator_text"} <= set(full.modules())
 
 
-@pytest.mark.parametrize("alignment", ["gan", "grl", "gan_detached", "none"])
-def test_one_epoch_trains_every_network_with_finite_losses(alignment):
-    method, data = _method(alignment=alignment)
+@pytest.mark.parametrize("alignment, extra", [
+    ("gan", {}), ("grl", {}), ("gan_detached", {}), ("none", {}), ("projection", {}), ("wgan_gp", {}),
+    ("gan", {"instance_noise": 0.5}), ("gan", {"align_to": "modality"}), ("grl", {"grl_schedule": "samples"}),
+])
+def test_one_epoch_trains_every_network_with_finite_losses(alignment, extra):
+    method, data = _method(alignment=alignment, **extra)
     before = {name: [p.detach().clone() for p in net.parameters()] for name, net in method.modules().items()}
     stats = method.train_epoch(0, data)
     assert all(math.isfinite(v) for v in stats.values()), stats
@@ -121,26 +120,29 @@ def test_batches_are_seeded_and_cover_every_item_each_pass():
 
 
 def test_lr_schedule_does_not_collapse():
-    config = tiny_config(epochs=50, lr_min_factor=0.1)
-    factors = [lr_factor(config, e) for e in range(50)]
+    run, _ = tiny_config(epochs=50, lr_min_factor=0.1)
+    factors = [lr_factor(run, e) for e in range(50)]
     assert factors[0] == pytest.approx(1.0)
     assert factors[-1] == pytest.approx(0.1)
     assert min(factors) >= 0.1 - 1e-12
     assert all(a >= b for a, b in zip(factors, factors[1:]))
-    assert lr_factor(tiny_config(lr_schedule="constant", epochs=50), 49) == 1.0
+    assert lr_factor(tiny_config(lr_schedule="constant", epochs=50)[0], 49) == 1.0
 
 
 def test_lr_factor_is_applied_to_every_optimizer():
     method, data = _method(epochs=3, lr_min_factor=0.5)
     method.train_epoch(2, data)
-    for name, (opt, lr_name) in method.optimizers.items():
-        assert opt.param_groups[0]["lr"] == pytest.approx(getattr(method.config, lr_name) * 0.5), name
+    base = {"label": method.settings.lr_label, "image": method.settings.lr_image, "text": method.settings.lr_text,
+            "discriminator": method.settings.lr_discriminator}
+    assert set(method.optimizers) == set(base)
+    for name, (opt, base_lr) in method.optimizers.items():
+        assert base_lr == base[name]
+        assert opt.param_groups[0]["lr"] == pytest.approx(base[name] * 0.5), name
 
 
 def test_image_net_must_fit_the_data_kind():
-    dims = DataDims(image_kind="features", image_dim=8, text_dim=5, n_labels=3)
-    with pytest.raises(HashxValueError, match="'image_net'"):
-        SSAH(tiny_config(image_net="image_cnnf"), dims, device=CPU)
+    with pytest.raises(HashxValueError, match="'image_net' parameter of SSAHSettings"):
+        build_ssah(image_net="image_cnnf", setup=False)
 
 
 def test_official_detached_adversary_leaves_the_codes_exactly_as_without_it():
@@ -155,3 +157,11 @@ def test_official_detached_adversary_leaves_the_codes_exactly_as_without_it():
         for (k, a), b in zip(detached.modules()[name].state_dict().items(),
                              ablation.modules()[name].state_dict().values()):
             assert torch.equal(a, b), (name, k)
+
+
+def test_align_to_modality_uses_the_other_modality_as_anchors():
+    method, _ = _method(align_to="modality")
+    assert method.anchors("image") is method.buffers["feature_text"]
+    assert method.anchors("text") is method.buffers["feature_image"]
+    paper, _ = _method()
+    assert paper.anchors("image") is paper.anchors("text") is paper.buffers["feature_label"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,17 +12,21 @@ import torch
 
 from hashx._version import __version__
 from hashx.exceptions import CheckpointError, HashxTypeError, HashxValueError
-from hashx.methods import SSAH
+from hashx.methods import SSAH, SSAHSettings
 from hashx.train import (
     BEST_MODEL,
     LAST_CHECKPOINT,
     DataDims,
+    FitData,
+    RunConfig,
     load_checkpoint,
     load_encoder,
     save_checkpoint,
     train,
 )
-from ssah_testing import tiny_config, tiny_dataset, tiny_split
+from ssah_testing import run_tiny, tiny_config, tiny_dataset, tiny_split
+
+LEGACY = Path(__file__).parent / "data" / "legacy"
 
 torch.set_num_threads(2)
 
@@ -30,8 +35,13 @@ torch.set_num_threads(2)
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     ds, split, config = tiny_dataset(), tiny_split(), tiny_config(epochs=1)
-    path = train(ds, split, config, out)
-    return ds, split, config, out, path
+    result = run_tiny(ds, split, out, config)
+    return ds, split, config, out, result.best_checkpoint
+
+
+def _ssah(ds, split, config):
+    run, settings = config
+    return SSAH(settings, run=run, data=FitData(ds, split.fit, device=torch.device("cpu")), device="cpu")
 
 
 class Unsafe:
@@ -43,7 +53,9 @@ def test_train_writes_both_files_with_everything_needed(run):
     assert path == out / BEST_MODEL and (out / LAST_CHECKPOINT).is_file()
     raw = torch.load(path, weights_only=True)  # plain weights-only torch file
     assert raw["format"] == "hashx-checkpoint" and raw["kind"] == "model"
-    assert raw["config"] == config.to_dict()
+    assert raw["run"] == config[0].to_dict() and raw["run"]["method"] == "ssah"
+    assert raw["method"] == {"name": "ssah", "settings": config[1].to_dict()}
+    assert "config" not in raw and "device" not in raw["run"] and raw["format_version"] == 2
     assert raw["split_sha256"] == split.sha256
     assert raw["hashx_version"] == __version__
     assert DataDims.from_dict(raw["dims"]) == DataDims.from_dataset(ds)
@@ -55,7 +67,8 @@ def test_train_writes_both_files_with_everything_needed(run):
 def test_encoder_round_trip_codes(run):
     ds, split, config, out, path = run
     best, last = load_encoder(path), load_encoder(out / LAST_CHECKPOINT)
-    assert best.nbits == config.nbits == 16
+    assert best.nbits == config[0].nbits == 16 and best.method == "ssah"
+    assert best.run == config[0] and best.metadata["method_settings"] == config[1].to_dict()
     q = split.query
     for enc in (best, last):
         codes = enc.encode("image", ds.image[q])
@@ -67,7 +80,7 @@ def test_encoder_round_trip_codes(run):
     np.testing.assert_array_equal(np.packbits(cont >= 0, axis=1), best.encode("image", ds.image[q]))
     # encoder rebuilt from the file alone equals the trained networks
     state = load_checkpoint(out / LAST_CHECKPOINT)["training"]["method"]
-    method = SSAH(config, DataDims.from_dataset(ds), device=torch.device("cpu"))
+    method = _ssah(ds, split, config)
     method.load_state_dict(state)
     method.train_mode(False)
     with torch.no_grad():
@@ -78,10 +91,10 @@ def test_encoder_round_trip_codes(run):
 def test_training_state_round_trip(run, tmp_path):
     ds, split, config, out, path = run
     state = load_checkpoint(out / LAST_CHECKPOINT)["training"]["method"]
-    method = SSAH(config, DataDims.from_dataset(ds), device=torch.device("cpu"))
+    method = _ssah(ds, split, config)
     method.load_state_dict(state)
     again = method.state_dict()
-    save_checkpoint(tmp_path / "x.pt", {"kind": "training", "config": config.to_dict(), "dims": {},
+    save_checkpoint(tmp_path / "x.pt", {"kind": "training", "run": config[0].to_dict(), "method": {}, "dims": {},
                                         "split_sha256": "", "epoch": 0, "encoder": {}, "state": again})
     reread = load_checkpoint(tmp_path / "x.pt")["state"]
     for net in ("label", "image", "text"):
@@ -136,12 +149,52 @@ def test_newer_format_version_is_refused(run, tmp_path):
 
 def test_resume_refuses_other_config_split_or_existing_dir(run):
     ds, split, config, out, path = run
-    with pytest.raises(CheckpointError, match="nbits"):
-        train(ds, split, config.replace(nbits=32), out, resume=True)
+    with pytest.raises(CheckpointError, match="run config differs.*nbits"):
+        run_tiny(ds, split, out, tiny_config(epochs=1, nbits=32), resume=True)
+    with pytest.raises(CheckpointError, match="method settings differs.*alignment"):
+        run_tiny(ds, split, out, tiny_config(epochs=1, alignment="grl"), resume=True)
     with pytest.raises(CheckpointError, match="another split"):
-        train(ds, tiny_split(seed=1), config, out, resume=True)
+        run_tiny(ds, tiny_split(seed=1), out, config, resume=True)
     with pytest.raises(HashxValueError, match="already holds a run"):
-        train(ds, split, config, out)
+        run_tiny(ds, split, out, config)
+
+
+def test_format1_checkpoint_of_hashx_0_1_still_encodes_bit_for_bit():
+    ds, split = tiny_dataset(), tiny_split()
+    raw = torch.load(LEGACY / "ssah-format1-model.pt", weights_only=True)
+    assert raw["format_version"] == 1 and "config" in raw and raw["config"]["device"] == "cpu"
+    enc = load_encoder(LEGACY / "ssah-format1-model.pt")
+    expected = np.load(LEGACY / "ssah-format1-codes.npz")
+    np.testing.assert_array_equal(enc.encode("image", ds.image[split.query]), expected["image"])
+    np.testing.assert_array_equal(enc.encode("text", ds.text[split.query]), expected["text"])
+    assert enc.method == "ssah" and enc.nbits == 16 and enc.run.epochs == 3
+    assert enc.metadata["method_settings"]["alignment"] == "gan" and "device" not in enc.metadata["method_settings"]
+
+
+def test_format1_training_checkpoint_is_refused_for_resume_with_advice(run, tmp_path):
+    ds, split, config, out, path = run
+    ckpt = load_checkpoint(out / LAST_CHECKPOINT)
+    old = {k: v for k, v in ckpt.items() if k not in ("run", "method", "checksum", "format", "hashx_version")}
+    old.update(format_version=1, config={**ckpt["run"], **ckpt["method"]["settings"], "device": "cpu"})
+    (tmp_path / "old").mkdir()
+    save_checkpoint(tmp_path / "old" / LAST_CHECKPOINT, old)
+    with pytest.raises(CheckpointError, match="format 1.*still encodes.*start a new run"):
+        run_tiny(ds, split, tmp_path / "old", config, resume=True)
+
+
+def test_resume_after_a_kill_inside_the_first_epoch_starts_afresh(tmp_path):
+    # Killed after model-best.pt was written and before checkpoint-last.pt: resume must not dead-end.
+    ds, split = tiny_dataset(), tiny_split()
+    straight = run_tiny(ds, split, tmp_path / "straight", tiny_config(epochs=2))
+    (tmp_path / "killed").mkdir()
+    (tmp_path / "killed" / BEST_MODEL).write_bytes(straight.best_checkpoint.read_bytes())
+    (tmp_path / "killed" / f".{LAST_CHECKPOINT}.abc123.tmp").write_bytes(b"half a checkpoint")
+    resumed = run_tiny(ds, split, tmp_path / "killed", tiny_config(epochs=2), resume=True)
+    assert [h["epoch"] for h in resumed.history] == [0, 1]
+    assert not list((tmp_path / "killed").glob("*.tmp"))  # the orphan temporary file is gone
+    q = split.query
+    a, b = load_encoder(straight.best_checkpoint), load_encoder(resumed.best_checkpoint)
+    np.testing.assert_array_equal(a.encode("image", ds.image[q]), b.encode("image", ds.image[q]))
 
 
 def test_encoder_validates_its_input(run):
@@ -166,12 +219,16 @@ def test_encoder_validates_its_input(run):
 
 def test_train_validates_arguments(tmp_path):
     ds, split = tiny_dataset(), tiny_split()
-    with pytest.raises(HashxTypeError, match="'config'"):
-        train(ds, split, {"nbits": 16}, tmp_path)
+    with pytest.raises(HashxTypeError, match="'method'"):
+        train(ds, split, tmp_path, method={"nbits": 16})
+    with pytest.raises(HashxTypeError, match="'run'"):
+        train(ds, split, tmp_path, method=SSAHSettings(), run={"nbits": 16})
+    with pytest.raises(HashxValueError, match="'run'.*names method 'dcmh'"):
+        train(ds, split, tmp_path, method=SSAHSettings(), run=RunConfig(method="dcmh"))
     with pytest.raises(HashxTypeError, match="'dataset'"):
-        train(ds.image, split, tiny_config(), tmp_path)
+        run_tiny(ds.image, split, tmp_path, tiny_config())
     with pytest.raises(HashxValueError, match="'split'"):
-        train(tiny_dataset(n=40), split, tiny_config(), tmp_path)
+        run_tiny(tiny_dataset(n=40), split, tmp_path, tiny_config())
     if not torch.cuda.is_available():
         with pytest.raises(HashxValueError, match="CUDA"):
-            train(ds, split, tiny_config(device="cuda"), tmp_path)
+            run_tiny(ds, split, tmp_path, tiny_config(), device="cuda")

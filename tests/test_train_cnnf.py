@@ -9,9 +9,8 @@ import torch
 
 from data_builders import write_vggf
 from hashx.data.dataset import CrossModalDataset
-from hashx.methods import SSAH
-from hashx.train import DataDims, load_encoder, train
-from ssah_testing import tiny_config, tiny_split
+from hashx.train import load_encoder
+from ssah_testing import build_ssah, run_tiny, tiny_config, tiny_split
 
 torch.set_num_threads(2)
 
@@ -33,8 +32,8 @@ def _raw_dataset(n=40, seed=0):
 def test_cnnf_weights_come_from_the_file(tmp_path):
     written = write_vggf(tmp_path / "vggf.mat", seed=3)
     ds = _raw_dataset(n=8)
-    config = tiny_config(vggf_path=str(tmp_path / "vggf.mat"))
-    method = SSAH(config, DataDims.from_dataset(ds), device=torch.device("cpu"))
+    method, _ = build_ssah(ds, tiny_split(n=8, n_query=2, n_train=6, n_val=1), setup=False,
+                           vggf_path=str(tmp_path / "vggf.mat"))
     trunk = method.image_net.trunk
     conv1 = written["filters"]["conv1"].transpose(3, 2, 0, 1)
     np.testing.assert_array_equal(trunk.convs[0].weight.detach().numpy(), conv1)
@@ -52,7 +51,7 @@ def test_raw_images_train_one_epoch_and_encode(tmp_path):
     split = tiny_split(n=40, n_query=8, n_train=28, n_val=6)
     reports = []
     config = tiny_config(epochs=1, vggf_path=str(tmp_path / "vggf.mat"), batch_size=8, eval_batch_size=8)
-    path = train(ds, split, config, tmp_path / "run", progress=reports.append)
+    path = run_tiny(ds, split, tmp_path / "run", config, progress=reports.append).best_checkpoint
     assert len(reports) == 1
     assert all(math.isfinite(v) for v in reports[0].losses.values()), reports[0].losses
     assert "image/pair_hash" in reports[0].losses

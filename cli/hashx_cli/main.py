@@ -31,6 +31,7 @@ COMMANDS = {
     "eval": ("evaluate", "Evaluate query codes against database codes (MAP, P@k, PR)."),
     "bench": ("bench", "Train and evaluate methods x bits x seeds; write the paper-style table."),
     "data": ("data", "Inspect datasets, write, verify and export protocol splits."),
+    "codes": ("codes", "Inspect code files; export to and import from faiss, .npy and MATLAB .mat."),
 }
 
 EXIT_CODES = """\b
@@ -53,6 +54,11 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"hashx_cli.commands.{COMMANDS[name][0]}")
         return module.command
+
+    def parse_args(self, ctx, args):
+        # What the user gave the command (sub-command first), for --nproc to hand to its workers.
+        ctx.meta["hashx.argv"] = list(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         # The single place where library errors become "Error: ..." + exit 1.

@@ -2,8 +2,9 @@
 
 Every codebase of the field draws its own unseeded split, so published numbers
 are not comparable.  Here each protocol has a name, fixed sizes, a seeded
-split (:func:`make_split`), and for ``mirflickr25k`` and ``nuswide-tc21`` a
-split file shipped inside the package (``hashx/data/splits/``), so that two
+split (:func:`make_split`), and for ``mirflickr25k``, ``nuswide-tc21`` and
+``digits-halves`` (shared by ``digits-quadrants``) a split file shipped inside
+the package (``hashx/data/splits/``), so that two
 users get the same split whatever their numpy version.
 
 ==========================  =========  =======  =========  ======  =====================================
@@ -15,8 +16,15 @@ protocol                    items      query    retrieval  train   notes
 ``nuswide-tc21``            195,834    2,100    193,734    10,500  21 most frequent concepts; shipped
 ``nuswide-tc10``            186,577    2,000    184,577    10,000  10 most frequent concepts
 ``wikipedia``               2,866      693      2,173      2,173   fixed test = query; train = database
+``digits-halves``           1,797      435      1,362      1,362   REAL: scikit-learn's digits, left /
+                                                                   right half (32-d); train = database;
+                                                                   shipped split (val 136)
+``digits-quadrants``        1,797      435      1,362      1,362   REAL: top-left / bottom-right 4x4
+                                                                   (16-d); the ``digits-halves`` split
 ``synthetic``               any        10%      the rest   50% of  ``make_synthetic`` (4,000 by default:
                                                            retr.   400 / 3,600 / 1,800)
+``wiki-like``               2,866      693      2,173      2,173   ``make_synthetic(preset="wiki-like")``;
+                                                                   train = database (val 217)
 ``files``                   any        param.   the rest   param.  generic ``.npz``/``.h5``/``.npy``
 ==========================  =========  =======  =========  ======  =====================================
 
@@ -29,11 +37,20 @@ min(1000, n_train // 10)``, carved from the training set, never from the
 query set.  Each part is stored sorted.  :attr:`Split.fit` (train minus val)
 is what a model is fitted on; ``val`` queries against ``fit`` select models.
 Wikipedia's query/retrieval/train parts are fixed; only ``val`` is drawn.
+Where train = retrieval (``digits-*``, ``wiki-like``) the rule above gives
+train = ``perm[n_query:]``, the whole database.
 Relevance (two items share at least one label) is the metrics' business.
 
 ``load_protocol`` uses the shipped split file when ``seed == 0`` (the
 default), after verifying its checksum and that it fits the dataset; any
 other seed draws a fresh split.
+
+Presets: ``load_protocol("synthetic", preset=P)`` with a preset ``P`` of
+:func:`~hashx.data.synthetic.make_synthetic` other than ``"default"`` is the
+protocol named ``P`` (:func:`resolve_protocol`): ``load_protocol("synthetic",
+preset="wiki-like")`` is ``load_protocol("wiki-like")``, whose fixed sizes
+mirror the Wikipedia benchmark.  A ``wiki-like`` dataset of another size gets
+its split from the ``files`` protocol (``make_split("files", ds, n_query=...)``).
 
 Split indices are positions in the dataset's rows.  The shipped
 ``mirflickr25k`` split is over the DCMH row order of ``mirflickr25k-lall.mat``
@@ -41,7 +58,10 @@ Split indices are positions in the dataset's rows.  The shipped
 of the TC-21 subset in the official label-table order (train table, then test
 table); their official row numbers are ``select_top_concepts(labels, concepts,
 21)[0]`` (:mod:`hashx.data.nuswide`).  A file whose rows follow another order
-gets a split of the same sizes, but not over the same images.
+gets a split of the same sizes, but not over the same images.  The shipped
+``digits-halves`` split is over the rows of
+:func:`sklearn.datasets.load_digits`, which the loader verifies
+(:data:`hashx.data.digits.DIGITS_SHA256`).
 """
 
 from __future__ import annotations
@@ -54,12 +74,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_int
+from .._registry import Registry
+from .._validation import check_choice, check_int
 from ..exceptions import DataFormatError, HashxValueError
 from .dataset import CrossModalDataset
 from .split import Split
 
 __all__ = [
+    "PROTOCOLS",
     "Protocol",
     "list_protocols",
     "get_protocol",
@@ -69,6 +91,7 @@ __all__ = [
     "shipped_split",
     "load_protocol",
     "default_val_size",
+    "resolve_protocol",
     "DATA_DIR_ENV",
 ]
 
@@ -114,11 +137,7 @@ class Protocol:
     def sizes(self, n_items: int, *, n_query=None, n_train=None, n_val=None) -> dict:
         """``{"query", "retrieval", "train", "val"}`` sizes for a dataset of ``n_items``."""
         caller = f"make_split('{self.name}')"
-        if self.name != "files" and any(v is not None for v in (n_query, n_train, n_val)):
-            raise HashxValueError(
-                f"The sizes of protocol '{self.name}' are fixed; n_query/n_train/n_val are parameters of "
-                f"the 'files' protocol only."
-            )
+        _check_no_sizes(self.name, (n_query, n_train, n_val))
         if self.n_items is not None and n_items != self.n_items:
             raise HashxValueError(
                 f"Protocol '{self.name}' needs a dataset of exactly {self.n_items} items. Got {n_items} instead."
@@ -139,6 +158,15 @@ class Protocol:
         if self.name == "files" and n_val is not None:
             nv = check_int(n_val, "n_val", caller=caller, min_value=0, max_value=nt - 1)
         return {"query": nq, "retrieval": n_items - nq, "train": nt, "val": nv}
+
+
+def _check_no_sizes(name: str, sizes) -> None:
+    """n_query / n_train / n_val are parameters of the ``files`` protocol only."""
+    if name != "files" and any(v is not None for v in sizes):
+        raise HashxValueError(
+            f"The sizes of protocol '{name}' are fixed; n_query/n_train/n_val are parameters of "
+            f"the 'files' protocol only."
+        )
 
 
 def default_val_size(n_train: int) -> int:
@@ -168,12 +196,30 @@ def _load_wikipedia(data_dir, **kw):
     return load_wikipedia(data_dir, **kw)
 
 
+def _no_data_dir(name, data_dir, what):
+    if data_dir is not None:
+        raise HashxValueError(f"The 'data_dir' parameter of load_dataset('{name}') must be None "
+                              f"({what}).")
+
+
 def _load_synthetic(data_dir, **kw):
     from .synthetic import make_synthetic
-    if data_dir is not None:
-        raise HashxValueError("The 'data_dir' parameter of load_dataset('synthetic') must be None "
-                              "(the synthetic dataset is generated, not read).")
+    _no_data_dir("synthetic", data_dir, "the synthetic dataset is generated, not read")
     return make_synthetic(**kw)
+
+
+def _load_wiki_like(data_dir, **kw):
+    from .synthetic import make_synthetic
+    _no_data_dir("wiki-like", data_dir, "the wiki-like dataset is generated, not read")
+    return make_synthetic(preset="wiki-like", **kw)
+
+
+def _load_digits(views):
+    def load(data_dir, **kw):
+        from .digits import load_digits_views
+        _no_data_dir(f"digits-{views}", data_dir, "the digits come with scikit-learn")
+        return load_digits_views(views=views, **kw)
+    return load
 
 
 def _load_files(data_dir, **kw):
@@ -204,9 +250,18 @@ _PROTOCOLS = {
         (Protocol("wikipedia", "Wikipedia (wiki_data.mat): fixed 693 test pairs as query, the 2,173 train "
                   "pairs as training set and retrieval database", 2866, 693, 2173, "wikipedia", (),
                   "wikipedia", ("wiki_data.mat",)), _load_wikipedia),
+        (Protocol("digits-halves", "REAL data: scikit-learn's handwritten digits (1,797 8x8 images, 10 classes), "
+                  "left half as image, right half as text (32-d each): 435 query / 1,362 retrieval = train",
+                  1797, 435, 1362, "digits-halves", ("digits-halves.json",)), _load_digits("halves")),
+        (Protocol("digits-quadrants", "REAL data: scikit-learn's handwritten digits, top-left 4x4 quadrant as "
+                  "image, bottom-right as text (16-d each); the digits-halves split", 1797, 435, 1362,
+                  "digits-halves", ("digits-halves.json",)), _load_digits("quadrants")),
         (Protocol("synthetic", "fully synthetic cross-modal data (hashx.data.synthetic.make_synthetic): "
                   "10% query, the rest retrieval, half of it train", None, None, None, "synthetic"),
          _load_synthetic),
+        (Protocol("wiki-like", "synthetic single-label data shaped like the Wikipedia benchmark "
+                  "(make_synthetic(preset='wiki-like')): 693 query / 2,173 retrieval = train", 2866, 693, 2173,
+                  "wiki-like"), _load_wiki_like),
         (Protocol("files", "generic .npz / .h5 / .npy files with image, text, labels: seeded split, sizes "
                   "n_query / n_train / n_val are parameters", None, None, None, "files", (), None,
                   ("<file>.npz", "<file>.h5", "<dir>/image.npy + text.npy + labels.npy")), _load_files),
@@ -214,9 +269,15 @@ _PROTOCOLS = {
 }
 
 
+#: Protocols by name: ``(Protocol, loader)`` pairs.
+PROTOCOLS = Registry("protocol")
+for _name, _entry in _PROTOCOLS.items():
+    PROTOCOLS.register(_name, _entry)
+
+
 def list_protocols() -> list[str]:
     """Names of the registered protocols."""
-    return list(_PROTOCOLS)
+    return PROTOCOLS.names()
 
 
 def get_protocol(name: str) -> Protocol:
@@ -225,13 +286,9 @@ def get_protocol(name: str) -> Protocol:
     Raises
     ------
     HashxValueError
-        Unknown name; the message lists the valid names.
+        Unknown name; the message lists the valid names and suggests the closest.
     """
-    if name not in _PROTOCOLS:
-        raise HashxValueError(
-            f"Unknown protocol {name!r}. Valid protocols: {', '.join(_PROTOCOLS)}."
-        )
-    return _PROTOCOLS[name][0]
+    return PROTOCOLS.get(name, parameter="name", caller="get_protocol")[0]
 
 
 def _data_dir(protocol: Protocol, data_dir):
@@ -270,7 +327,7 @@ def load_dataset(name: str, data_dir=None, **kw) -> CrossModalDataset:
         No dataset files found (the message lists the names looked for), or a bad file.
     """
     protocol = get_protocol(name)
-    loader = _PROTOCOLS[name][1]
+    loader = PROTOCOLS[name][1]
     data_dir = _data_dir(protocol, data_dir)
     if data_dir is not None and not Path(data_dir).exists():
         raise DataFormatError(
@@ -368,13 +425,36 @@ def shipped_split(name: str, *, n_items: int | None = None) -> Split:
     return split
 
 
+def resolve_protocol(name: str, *, preset: str | None = None) -> str:
+    """The protocol that ``name`` denotes with a :func:`~hashx.data.synthetic.make_synthetic` preset.
+
+    ``("synthetic", preset=P)`` is the protocol named ``P`` for a preset other
+    than ``"default"`` (``"wiki-like"``); otherwise the answer is ``name``.
+
+    Raises
+    ------
+    HashxValueError
+        Unknown protocol or preset, or a preset given with a protocol other than ``synthetic``.
+    """
+    get_protocol(name)
+    if preset is None:
+        return name
+    from .synthetic import SYNTHETIC_PRESETS
+
+    check_choice(preset, "preset", SYNTHETIC_PRESETS, caller="load_protocol")
+    if name != "synthetic":
+        raise HashxValueError(f"The 'preset' parameter of load_protocol applies to the 'synthetic' protocol only. "
+                              f"Got protocol {name!r} instead.")
+    return name if preset == "default" else preset
+
+
 def load_protocol(name: str, data_dir=None, *, seed: int = 0, **kw) -> tuple[CrossModalDataset, Split]:
     """Dataset and split of protocol ``name``.
 
-    With ``seed == 0`` the ``mirflickr25k``, ``mirflickr25k-synthimg`` and
-    ``nuswide-tc21`` protocols use the shipped split file (verified against its
-    checksum and the dataset's size); otherwise the split is drawn by
-    :func:`make_split`.
+    With ``seed == 0`` the protocols that ship a split file (``mirflickr25k``,
+    ``mirflickr25k-synthimg``, ``nuswide-tc21``, ``digits-halves``,
+    ``digits-quadrants``) use it (verified against its checksum and the
+    dataset's size); otherwise the split is drawn by :func:`make_split`.
 
     Parameters
     ----------
@@ -385,15 +465,20 @@ def load_protocol(name: str, data_dir=None, *, seed: int = 0, **kw) -> tuple[Cro
         Split seed.
     **kw
         ``n_query``, ``n_train``, ``n_val`` go to :func:`make_split` (``files``
-        protocol); ``data_seed`` is the generator seed of ``synthetic`` and
-        ``mirflickr25k-synthimg``; the rest go to the reader.
+        protocol; None means the default); ``data_seed`` is the generator seed
+        of ``synthetic``, ``wiki-like`` and ``mirflickr25k-synthimg``;
+        ``preset`` selects a ``synthetic`` preset (:func:`resolve_protocol`:
+        ``preset="wiki-like"`` loads the ``wiki-like`` protocol); the rest go
+        to the reader.
 
     Returns
     -------
     (CrossModalDataset, Split)
     """
     seed = check_int(seed, "seed", caller="load_protocol", min_value=0)
-    sizes = {k: kw.pop(k) for k in _SIZE_KEYS if k in kw}
+    name = resolve_protocol(name, preset=kw.pop("preset", None))
+    sizes = {k: v for k in _SIZE_KEYS if (v := kw.pop(k, None)) is not None}
+    _check_no_sizes(name, sizes.values())  # before reading any data
     if "data_seed" in kw:
         kw["seed"] = kw.pop("data_seed")
     dataset = load_dataset(name, data_dir, **kw)

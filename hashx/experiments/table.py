@@ -40,10 +40,11 @@ def results_table(records, *, directions=("image->text", "text->image"), metric:
         return "(no results)\n"
     seeds = sorted({r["seed"] for r in records})
     first = records[0]
+    db = sorted({r.get("db_codes", "features") for r in records})
     header = ["method"] + [f"{d.replace('image', 'I').replace('text', 'T').replace('->', '→')} {b}" for d in directions
                            for b in bits]
     lines = [f"{first['dataset']} ({first['protocol']}), {metric.upper() if metric == 'map' else metric}@all over "
-             f"{len(seeds)} seed(s), mean ± std", "",
+             f"{len(seeds)} seed(s), mean ± std; database coded by {' and '.join(db)} codes", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for m in methods:
         cells = []

@@ -12,17 +12,25 @@ name                   what it is
 ``ssah-squared``       only the official code's squared pairwise loss
 ``ssah-detached``      only the official code's detached adversarial features
 ``ssah-selfsign``      only the official code's per-batch self-sign quantisation
+``ssah-v1``            every setting as hashx 0.1 had it (SSAH's widths, 40 epochs, no early
+                       stopping, RMS-scaled text, the GAN alignment), to reproduce its results
+``ssah-gan``           SSAH's alternating GAN updates against the label features
+``ssah-projection``    alternating updates with label-conditioned (projection) discriminators
+``ssah-wgan``          Wasserstein critics with a gradient penalty
+``ssah-noise``         the GAN with annealed instance noise on the discriminators' inputs
+``ssah-crossmodal``    the GAN, image and text features aligned with each other, not the labels'
 =====================  ==========================================================================
 
 Any name registered in :mod:`hashx.methods` is accepted as well (with no
-extra settings).
+extra settings).  A variant's settings are the method's (bare keys) and the
+run's (keys ``run.X``).
 """
 
 from __future__ import annotations
 
-from ..exceptions import HashxValueError
+from .._validation import check_choice
 
-__all__ = ["VARIANTS", "resolve_method"]
+__all__ = ["VARIANTS", "resolve_method", "method_names", "qualified"]
 
 VARIANTS = {
     "ssah": ("ssah", {}),
@@ -33,22 +41,40 @@ VARIANTS = {
     "ssah-squared": ("ssah", {"pairwise_loss": "squared_nll"}),
     "ssah-detached": ("ssah", {"alignment": "gan_detached"}),
     "ssah-selfsign": ("ssah", {"quantization": "self_sign"}),
+    "ssah-v1": ("ssah", {"image_net": "auto", "text_net": "text_net", "hidden_dim": 4096, "feature_dim": 512,
+                         "image_norm": "standardize", "text_norm": "rms", "alignment": "gan", "align_to": "label",
+                         "instance_noise": 0.0, "delta": 0.01, "lr_label": 1e-3, "lr_image": 1e-3, "lr_text": 1e-3,
+                         "lr_discriminator": 1e-4, "run.epochs": 40, "run.patience": None,
+                         "run.lr_schedule": "cosine", "run.lr_min_factor": 0.1}),
+    "ssah-gan": ("ssah", {"alignment": "gan"}),
+    "ssah-projection": ("ssah", {"alignment": "projection"}),
+    "ssah-wgan": ("ssah", {"alignment": "wgan_gp"}),
+    "ssah-noise": ("ssah", {"alignment": "gan", "instance_noise": 1.0}),
+    "ssah-crossmodal": ("ssah", {"alignment": "gan", "align_to": "modality"}),
 }
 
 
+def qualified(method: str, settings: dict) -> dict:
+    """A variant's settings with every key qualified: ``run.X`` kept, a bare key made ``<method>.X``."""
+    return {k if k.startswith("run.") else f"{method}.{k}": v for k, v in settings.items()}
+
+
+def method_names() -> list[str]:
+    """Every name :func:`resolve_method` accepts: the registered methods, then the variants."""
+    from ..methods import list_methods
+
+    return list(dict.fromkeys([*list_methods(), *VARIANTS]))
+
+
 def resolve_method(name: str) -> tuple[str, dict]:
-    """``(registered method, settings)`` of a variant or method name.
+    """``(registered method, method settings)`` of a variant or method name.
 
     Raises
     ------
     HashxValueError
-        Unknown name; the message lists the valid ones.
+        Unknown name; the message lists the valid ones and suggests the closest.
     """
-    from ..methods import list_methods
-
+    check_choice(name, "method", method_names(), caller="resolve_method")
     if name in VARIANTS:
         return VARIANTS[name][0], dict(VARIANTS[name][1])
-    if name in list_methods():
-        return name, {}
-    valid = sorted(set(VARIANTS) | set(list_methods()))
-    raise HashxValueError(f"Unknown method {name!r}. Valid methods and variants: {', '.join(valid)}.")
+    return name, {}

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch.nn import functional as F
 
-__all__ = ["grad_reverse", "grl_lambda", "discriminator_loss", "generator_loss", "domain_loss"]
+__all__ = ["grad_reverse", "discriminator_loss", "generator_loss", "domain_loss"]
 
 
 class _GradientReversal(torch.autograd.Function):
@@ -28,20 +26,9 @@ def grad_reverse(x: torch.Tensor, lambda_: float) -> torch.Tensor:
     ----------
     x : Tensor
     lambda_ : float
-        Reversal weight (>= 0), see :func:`grl_lambda`.
+        Reversal weight (>= 0), see :func:`hashx.alignment.grl_weight`.
     """
     return _GradientReversal.apply(x, float(lambda_))
-
-
-def grl_lambda(progress: float) -> float:
-    """Ganin & Lempitsky's schedule ``2 / (1 + exp(-10 p)) - 1`` for ``p`` in [0, 1].
-
-    0 at the start of training, about 0.99 at the end: the feature extractor
-    first learns its task, then is pushed harder and harder to fool the
-    discriminator.
-    """
-    p = min(max(float(progress), 0.0), 1.0)
-    return 2.0 / (1.0 + math.exp(-10.0 * p)) - 1.0
 
 
 def domain_loss(logits: torch.Tensor, from_label_net: bool) -> torch.Tensor:

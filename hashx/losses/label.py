@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+
+from .._registry import Registry
 from torch.nn import functional as F
 
 __all__ = ["LabelMSELoss", "LabelBCELoss", "LABEL_LOSSES"]
@@ -41,7 +43,7 @@ class LabelBCELoss(nn.Module):
         return F.binary_cross_entropy_with_logits(logits, labels)
 
 
-LABEL_LOSSES = {
-    "mse": LabelMSELoss,
-    "bce": LabelBCELoss,
-}
+#: Label loss families by name.
+LABEL_LOSSES = Registry("label loss")
+LABEL_LOSSES.register("mse", LabelMSELoss)
+LABEL_LOSSES.register("bce", LabelBCELoss)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+
+from .._registry import Registry
 from torch.nn import functional as F
 
 __all__ = ["label_similarity", "PairwiseLikelihoodLoss", "SquaredPairwiseLikelihoodLoss", "PAIRWISE_LOSSES"]
@@ -84,7 +86,7 @@ class SquaredPairwiseLikelihoodLoss(nn.Module):
         return ((self.similarity_scale * similarity * theta - F.softplus(theta)) ** 2).mean()
 
 
-PAIRWISE_LOSSES = {
-    "nll": PairwiseLikelihoodLoss,
-    "squared_nll": SquaredPairwiseLikelihoodLoss,
-}
+#: Pairwise loss families by name.
+PAIRWISE_LOSSES = Registry("pairwise loss")
+PAIRWISE_LOSSES.register("nll", PairwiseLikelihoodLoss)
+PAIRWISE_LOSSES.register("squared_nll", SquaredPairwiseLikelihoodLoss)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .._registry import Registry
+
 __all__ = ["SharedCodeQuantization", "SelfSignQuantization", "QUANTIZERS"]
 
 
@@ -52,7 +54,7 @@ class SelfSignQuantization(nn.Module):
         return ((target - code) ** 2).mean()
 
 
-QUANTIZERS = {
-    "shared": SharedCodeQuantization,
-    "self_sign": SelfSignQuantization,
-}
+#: Quantisation loss families by name.
+QUANTIZERS = Registry("quantisation loss")
+QUANTIZERS.register("shared", SharedCodeQuantization)
+QUANTIZERS.register("self_sign", SelfSignQuantization)

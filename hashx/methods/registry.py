@@ -1,30 +1,44 @@
-"""The method registry: ``register_method``, ``get_method`` and ``list_methods``."""
+"""The method registry: ``register_method``, ``get_method``, ``list_methods`` and ``make_settings``."""
 
 from __future__ import annotations
 
-from ..exceptions import HashxTypeError, HashxValueError
+from .._registry import Registry
+from ..exceptions import HashxTypeError
+from ..train.method import Method, MethodSettings
 
-__all__ = ["register_method", "get_method", "list_methods"]
+__all__ = ["METHODS", "register_method", "get_method", "list_methods", "make_settings"]
 
-_METHODS: dict[str, type] = {}
+#: Training methods by name.
+METHODS = Registry("method")
 
 
 def register_method(name: str):
-    """Class decorator registering a :class:`~hashx.methods.Method` subclass under ``name``."""
+    """Class decorator registering a :class:`~hashx.train.Method` subclass under ``name``.
+
+    The class must name its settings dataclass in ``settings_class`` (a
+    :class:`~hashx.train.MethodSettings` subclass); registration ties the two,
+    so that the settings can build the method.
+    """
 
     def decorator(cls):
-        if name in _METHODS and _METHODS[name] is not cls:
-            raise HashxValueError(f"A method named {name!r} is already registered.")
-        _METHODS[name] = cls
+        settings = getattr(cls, "settings_class", None)
+        if not (isinstance(cls, type) and issubclass(cls, Method)):
+            raise HashxTypeError(f"register_method({name!r}) needs a hashx.train.Method subclass. Got {cls!r}.")
+        if not (isinstance(settings, type) and issubclass(settings, MethodSettings)) or settings is MethodSettings:
+            raise HashxTypeError(f"Method {cls.__name__} must set 'settings_class' to its own MethodSettings "
+                                 f"subclass before it is registered.")
+        METHODS.register(name, cls)
         cls.name = name
+        settings.method_name = name
+        settings.method_class = cls
         return cls
 
     return decorator
 
 
 def list_methods() -> list[str]:
-    """Names of the registered training methods, sorted."""
-    return sorted(_METHODS)
+    """Names of the registered training methods, in registration order."""
+    return METHODS.names()
 
 
 def get_method(name: str) -> type:
@@ -33,11 +47,17 @@ def get_method(name: str) -> type:
     Raises
     ------
     HashxValueError
-        If ``name`` is not registered; the message lists the valid names.
+        If ``name`` is not registered; the message lists the valid names and suggests the closest.
     """
-    if not isinstance(name, str):
-        raise HashxTypeError(f"The 'name' parameter of get_method must be a str. Got {type(name).__name__} instead.")
-    if name not in _METHODS:
-        valid = ", ".join(repr(n) for n in list_methods())
-        raise HashxValueError(f"The 'name' parameter of get_method must be one of {valid}. Got {name!r} instead.")
-    return _METHODS[name]
+    return METHODS.get(name, parameter="method", caller="get_method")
+
+
+def make_settings(name: str, **values) -> MethodSettings:
+    """The settings of method ``name``: ``make_settings("ssah", alignment="grl")``.
+
+    Raises
+    ------
+    HashxValueError
+        Unknown method or setting (closest match suggested), or an invalid value.
+    """
+    return get_method(name).settings_class.from_dict(values)

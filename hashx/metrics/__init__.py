@@ -16,7 +16,8 @@ pr_curve, precision_within_radius
 ndcg_at_k
     NDCG@k with graded relevance = number of shared labels.
 retrieval_report
-    All of the above that papers report, for one retrieval direction, in one dict.
+    All of the above that papers report, for one retrieval direction, in one dict
+    (inputs validated once, the database scanned once per chunk of queries).
 """
 
 from .average_precision import mean_average_precision as mean_average_precision

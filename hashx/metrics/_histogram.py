@@ -130,6 +130,28 @@ def _start_positions(all_row, rel_row, nbits, next_pos, next_rank):
 
 
 @njit(cache=True, inline="always")
+def _walk_buffers(n_db, nbits):
+    """One thread's buffers for a walk: the query buffer, histogram scratch, next position and rank per distance."""
+    buf = np.empty(n_db, dtype=np.uint32)
+    scratch = np.empty((4, 2 * (nbits + 1)), dtype=np.int64)
+    next_pos = np.empty(nbits + 1, dtype=np.int64)
+    next_rank = np.empty(nbits + 1, dtype=np.int64)
+    return buf, scratch, next_pos, next_rank
+
+
+@njit(cache=True, inline="always")
+def _advance(v, next_pos, next_rank):
+    """Place the item with buffer word v: its position, relevance (0/1) and rank among relevant items so far."""
+    d = v >> 1
+    r = np.int64(v & 1)
+    p = next_pos[d]
+    next_pos[d] = p + 1
+    rank = next_rank[d]
+    next_rank[d] = rank + r
+    return p, r, rank
+
+
+@njit(cache=True, inline="always")
 def _scan_query(qi, query_words, db_words, query_masks, db_masks, nbits, buf, scratch, all_row, rel_row,
                 next_pos, next_rank):
     """One query's buffer, histograms and start positions; returns its number of relevant items."""
@@ -185,12 +207,9 @@ def precision_sums_index(query_words, db_words, query_masks, db_masks, nbits, k,
     relevant_total = np.zeros(n_query, dtype=np.int64)
     n_chunks = min(n_query, n_chunks)
     for c in prange(n_chunks):
-        buf = np.empty(n_db, dtype=np.uint32)
-        scratch = np.empty((4, 2 * (nbits + 1)), dtype=np.int64)
+        buf, scratch, next_pos, next_rank = _walk_buffers(n_db, nbits)
         all_row = np.empty(nbits + 1, dtype=np.int64)
         rel_row = np.empty(nbits + 1, dtype=np.int64)
-        next_pos = np.empty(nbits + 1, dtype=np.int64)
-        next_rank = np.empty(nbits + 1, dtype=np.int64)
         lo, hi = _chunk_bounds(c, n_chunks, n_query)
         for qi in range(lo, hi):
             total = _scan_query(qi, query_words, db_words, query_masks, db_masks, nbits, buf, scratch, all_row,
@@ -202,13 +221,7 @@ def precision_sums_index(query_words, db_words, query_masks, db_masks, nbits, k,
             if k >= n_db:
                 # Whole ranking: branch-free walk.
                 for j in range(n_db):
-                    v = buf[j]
-                    d = v >> 1
-                    r = np.int64(v & 1)
-                    p = next_pos[d]
-                    next_pos[d] = p + 1
-                    rank = next_rank[d]
-                    next_rank[d] = rank + r
+                    p, r, rank = _advance(buf[j], next_pos, next_rank)
                     s += (r * rank) / p
                 hits = total
             elif 8 * _items_within(all_row, cut) <= n_db:
@@ -229,13 +242,7 @@ def precision_sums_index(query_words, db_words, query_masks, db_masks, nbits, k,
             else:
                 # Branch-free walk with the cut (relevance and the cut are unpredictable branches).
                 for j in range(n_db):
-                    v = buf[j]
-                    d = v >> 1
-                    r = np.int64(v & 1)
-                    p = next_pos[d]
-                    next_pos[d] = p + 1
-                    rank = next_rank[d]
-                    next_rank[d] = rank + r
+                    p, r, rank = _advance(buf[j], next_pos, next_rank)
                     r *= np.int64(p <= k)
                     s += (r * rank) / p
                     hits += r
@@ -270,12 +277,9 @@ def ranked_relevance_counts_index(query_words, db_words, query_masks, db_masks, 
     relevant_total = np.zeros(n_query, dtype=np.int64)
     n_chunks = min(n_query, n_chunks)
     for c in prange(n_chunks):
-        buf = np.empty(n_db, dtype=np.uint32)
-        scratch = np.empty((4, 2 * (nbits + 1)), dtype=np.int64)
+        buf, scratch, next_pos, next_rank = _walk_buffers(n_db, nbits)
         all_row = np.empty(nbits + 1, dtype=np.int64)
         rel_row = np.empty(nbits + 1, dtype=np.int64)
-        next_pos = np.empty(nbits + 1, dtype=np.int64)
-        next_rank = np.empty(nbits + 1, dtype=np.int64)
         ranked = np.empty(k_max + 2, dtype=np.int64)
         lo, hi = _chunk_bounds(c, n_chunks, n_query)
         for qi in range(lo, hi):

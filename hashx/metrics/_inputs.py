@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from .._torch_threads import pin_torch_threads
 from .._validation import check_choice, check_int, check_labels, check_packed_codes, check_same_rows
 from ..exceptions import HashxTypeError, HashxValueError
 
@@ -167,5 +168,10 @@ def query_chunks(n_query: int, size: int | None = None):
 
 
 def parallel_chunks() -> int:
-    """Chunks of queries a parallel kernel splits its queries into (8 per numba thread)."""
+    """Chunks of queries a parallel kernel splits its queries into (8 per numba thread).
+
+    Called before every parallel kernel; it first pins torch's thread count
+    (:mod:`hashx._torch_threads`) so that numba's OpenMP pool cannot change it.
+    """
+    pin_torch_threads()
     return 8 * numba.get_num_threads()

@@ -15,6 +15,30 @@ _CALLER = "mean_average_precision"
 DENOMINATORS = ("relevant_in_top_k", "min_k_relevant")
 
 
+def average_precision_from_sums(precision_sum, hits, total, cut, denominator="relevant_in_top_k"):
+    """Per-query AP@cut from the precision sums of a ranking with ties by index (shared with retrieval_report).
+
+    Parameters
+    ----------
+    precision_sum : ndarray of shape (n_query,), dtype=float64
+        Sum of the precisions at the relevant items of the top ``cut``.
+    hits : ndarray of shape (n_query,), dtype=int64
+        Relevant items in the top ``cut``.
+    total : ndarray of shape (n_query,), dtype=int64
+        Relevant items in the whole database.
+    cut : int
+        ``min(k, n_db)``.
+    denominator : {"relevant_in_top_k", "min_k_relevant"}
+
+    Returns
+    -------
+    ndarray of shape (n_query,), dtype=float64
+        0 where the denominator is 0.
+    """
+    denom = hits if denominator == "relevant_in_top_k" else np.minimum(cut, total)
+    return np.divide(precision_sum, denom, out=np.zeros_like(precision_sum), where=denom > 0)
+
+
 def mean_average_precision(
     query_codes,
     db_codes,
@@ -114,8 +138,7 @@ def mean_average_precision(
         args = (data.query_words[rows], data.db_words, data.query_masks[rows], data.db_masks, data.nbits)
         if ties == "index":
             precision_sum, hits, total = precision_sums_index(*args, cut, parallel_chunks())
-            denom = hits if denominator == "relevant_in_top_k" else np.minimum(cut, total)
-            ap[rows] = np.divide(precision_sum, denom, out=np.zeros_like(precision_sum), where=denom > 0)
+            ap[rows] = average_precision_from_sums(precision_sum, hits, total, cut, denominator)
         else:
             all_hist, rel_hist = relevance_histograms(*args, parallel_chunks())
             mode = DENOM_TOP_K if denominator == "relevant_in_top_k" else DENOM_MIN_K_R

@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-import logging
-
-import numpy as np
-
 from .._validation import check_int
 from ._histogram import relevance_histograms
 from ._inputs import check_option, parallel_chunks, prepare_retrieval, query_chunks
+from ._lookup import LookupCurve, RadiusPrecision
 from ._reduce import NO_RELEVANT
 
 __all__ = ["pr_curve", "precision_within_radius"]
 
-logger = logging.getLogger(__name__)
-
 EMPTY_RETRIEVAL = ("zero", "exclude")
 
 
-def _cumulative_counts(data):
-    """Yield (rows, cum_all, cum_rel, total) per chunk of queries.
-
-    ``cum_all[q, r]`` items and ``cum_rel[q, r]`` relevant items within radius r.
-    """
+def _histogram_chunks(data):
+    """Yield (rows, all_hist, rel_hist) per chunk of queries (one scan of the database each)."""
     for rows in query_chunks(data.n_query):
         all_hist, rel_hist = relevance_histograms(
             data.query_words[rows], data.db_words, data.query_masks[rows], data.db_masks, data.nbits,
             parallel_chunks(),
         )
-        cum_all = np.cumsum(all_hist, axis=1)
-        cum_rel = np.cumsum(rel_hist, axis=1)
-        yield rows, cum_all, cum_rel, cum_rel[:, -1]
-
-
-def _lookup_precision(cum_all, cum_rel):
-    return np.divide(cum_rel, cum_all, out=np.zeros(cum_all.shape, dtype=np.float64), where=cum_all > 0)
+        yield rows, all_hist, rel_hist
 
 
 def pr_curve(query_codes, db_codes, query_labels, db_labels, *, empty_retrieval="zero", no_relevant="zero"):
@@ -82,29 +68,10 @@ def pr_curve(query_codes, db_codes, query_labels, db_labels, *, empty_retrieval=
     data = prepare_retrieval(query_codes, db_codes, query_labels, db_labels, caller=caller)
     empty_retrieval = check_option(empty_retrieval, "empty_retrieval", EMPTY_RETRIEVAL, caller)
     no_relevant = check_option(no_relevant, "no_relevant", NO_RELEVANT, caller)
-    n_radii = data.nbits + 1
-    precision_sum = np.zeros(n_radii)
-    precision_count = np.zeros(n_radii)
-    recall_sum = np.zeros(n_radii)
-    recall_count = 0
-    for _, cum_all, cum_rel, total in _cumulative_counts(data):
-        keep = total > 0 if no_relevant == "exclude" else np.ones(total.shape, dtype=bool)
-        cum_all, cum_rel, total = cum_all[keep], cum_rel[keep], total[keep]
-        precision = _lookup_precision(cum_all, cum_rel)
-        precision_sum += precision.sum(axis=0)
-        if empty_retrieval == "exclude":
-            precision_count += (cum_all > 0).sum(axis=0)
-        else:
-            precision_count += cum_all.shape[0]
-        recall = np.divide(cum_rel, total[:, None], out=np.zeros(cum_rel.shape), where=total[:, None] > 0)
-        recall_sum += recall.sum(axis=0)
-        recall_count += cum_all.shape[0]
-    if recall_count == 0:
-        logger.warning("pr_curve: no query has a relevant item, so both curves are NaN.")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = precision_sum / precision_count
-        recall = recall_sum / recall_count if recall_count else np.full(n_radii, np.nan)
-    return precision, recall
+    curve = LookupCurve(data.nbits + 1, empty_retrieval, no_relevant)
+    for _, all_hist, rel_hist in _histogram_chunks(data):
+        curve.add(all_hist, rel_hist)
+    return curve.curve(caller)
 
 
 def precision_within_radius(query_codes, db_codes, query_labels, db_labels, *, radius=2, empty_retrieval="zero",
@@ -148,19 +115,7 @@ def precision_within_radius(query_codes, db_codes, query_labels, db_labels, *, r
     radius = check_int(radius, "radius", caller=caller, min_value=0, max_value=data.nbits)
     empty_retrieval = check_option(empty_retrieval, "empty_retrieval", EMPTY_RETRIEVAL, caller)
     no_relevant = check_option(no_relevant, "no_relevant", NO_RELEVANT, caller)
-    values = np.empty(data.n_query, dtype=np.float64)
-    keep = np.empty(data.n_query, dtype=bool)
-    for rows, cum_all, cum_rel, total in _cumulative_counts(data):
-        values[rows] = _lookup_precision(cum_all[:, radius], cum_rel[:, radius])
-        keep[rows] = True
-        if no_relevant == "exclude":
-            keep[rows] &= total > 0
-        if empty_retrieval == "exclude":
-            keep[rows] &= cum_all[:, radius] > 0
-    values[~keep] = np.nan
-    if per_query:
-        return values
-    if not keep.any():
-        logger.warning("precision_within_radius: every query is excluded, so the mean is NaN.")
-        return float("nan")
-    return float(values[keep].mean())
+    precision = RadiusPrecision(data.n_query, radius, empty_retrieval, no_relevant)
+    for rows, all_hist, rel_hist in _histogram_chunks(data):
+        precision.add(rows, all_hist, rel_hist)
+    return precision.result(caller, per_query=per_query)

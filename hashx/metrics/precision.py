@@ -11,17 +11,39 @@ from ._top_k import relevant_in_top_k
 __all__ = ["precision_at_k", "recall_at_k"]
 
 
+def top_k_fractions(counts, total, ks, n_db, *, recall):
+    """Per-query precision@k (or recall@k) from relevant counts in the top ``min(k, n_db)`` (shared with the report).
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_query, len(ks)), dtype=float64
+        Relevant items in the top ``min(ks[i], n_db)`` (expected counts for ``ties="average"``).
+    total : ndarray of shape (n_query,), dtype=int64
+        Relevant items in the whole database.
+    ks : ndarray of shape (m,), dtype=int64
+    n_db : int
+    recall : bool
+        Divide by ``total`` (recall) instead of ``min(k, n_db)`` (precision).
+
+    Returns
+    -------
+    ndarray of shape (n_query, len(ks)), dtype=float64
+        0 where the denominator is 0.
+    """
+    if recall:
+        denom = np.broadcast_to(total[:, None], counts.shape).astype(np.float64)
+    else:
+        denom = np.broadcast_to(np.minimum(ks, n_db)[None, :], counts.shape).astype(np.float64)
+    return np.divide(counts, denom, out=np.zeros_like(counts), where=denom > 0)
+
+
 def _top_k_metric(caller, query_codes, db_codes, query_labels, db_labels, ks, ties, no_relevant, per_query, recall):
     data = prepare_retrieval(query_codes, db_codes, query_labels, db_labels, caller=caller)
     ks, scalar = check_ks(ks, caller)
     ties = check_ties(ties, caller)
     no_relevant = check_option(no_relevant, "no_relevant", NO_RELEVANT, caller)
     counts, total = relevant_in_top_k(data, ks, ties)
-    if recall:
-        denom = np.broadcast_to(total[:, None], counts.shape).astype(np.float64)
-    else:
-        denom = np.broadcast_to(np.minimum(ks, data.n_db)[None, :], counts.shape).astype(np.float64)
-    values = np.divide(counts, denom, out=np.zeros_like(counts), where=denom > 0)
+    values = top_k_fractions(counts, total, ks, data.n_db, recall=recall)
     result = mean_over_queries(values, total > 0, no_relevant, per_query=per_query, what=caller)
     if scalar:
         return result[..., 0] if per_query else float(result[0])

@@ -6,7 +6,9 @@ Registered names
 ``image_mlp``      :class:`ImageMLP`, image network on precomputed features.
 ``image_cnnf``     :class:`ImageCNNF`, image network on raw images (CNN-F trunk).
 ``text_net``       :class:`TextNet`, text network with multi-scale fusion.
+``text_mlp``       :class:`TextMLP`, plain MLP text network.
 ``discriminator``  :class:`Discriminator`, feature-vs-label discriminator.
+``projection_discriminator``  :class:`ProjectionDiscriminator`, label-conditioned discriminator.
 """
 
 from .cnnf import CNNFTrunk as CNNFTrunk
@@ -15,17 +17,31 @@ from .heads import HashHeads as HashHeads
 from .heads import HashOutput as HashOutput
 from .image_net import ImageCNNF as ImageCNNF
 from .image_net import ImageMLP as ImageMLP
+from .encoder_choice import AUTO as AUTO
+from .encoder_choice import MIN_FUSION_DIM as MIN_FUSION_DIM
+from .encoder_choice import choose_hidden_dim as choose_hidden_dim
+from .encoder_choice import choose_input_norm as choose_input_norm
+from .encoder_choice import choose_text_net as choose_text_net
+from .encoder_choice import modality_net_specs as modality_net_specs
+from .image_spec import IMAGE_NET_CHOICES as IMAGE_NET_CHOICES
+from .image_spec import NetSpec as NetSpec
+from .image_spec import ImageNetSpec as ImageNetSpec
+from .image_spec import image_net_spec as image_net_spec
 from .input_norm import InputNorm as InputNorm
 from .label_net import LabelNet as LabelNet
 from .lrn import SSAHLocalResponseNorm as SSAHLocalResponseNorm
+from .projection_discriminator import ProjectionDiscriminator as ProjectionDiscriminator
+from .registry import MODELS as MODELS
 from .registry import create_model as create_model
 from .registry import list_models as list_models
 from .registry import model_role as model_role
 from .registry import register_model as register_model
 from .text_net import MultiScaleFusion as MultiScaleFusion
+from .text_mlp import TextMLP as TextMLP
 from .text_net import TextNet as TextNet
 
 __all__ = [
+    "MODELS",
     "create_model",
     "list_models",
     "model_role",
@@ -33,6 +49,16 @@ __all__ = [
     "HashOutput",
     "HashHeads",
     "InputNorm",
+    "image_net_spec",
+    "NetSpec",
+    "AUTO",
+    "MIN_FUSION_DIM",
+    "modality_net_specs",
+    "choose_input_norm",
+    "choose_text_net",
+    "choose_hidden_dim",
+    "ImageNetSpec",
+    "IMAGE_NET_CHOICES",
     "SSAHLocalResponseNorm",
     "LabelNet",
     "ImageMLP",
@@ -40,5 +66,7 @@ __all__ = [
     "CNNFTrunk",
     "MultiScaleFusion",
     "TextNet",
+    "TextMLP",
     "Discriminator",
+    "ProjectionDiscriminator",
 ]

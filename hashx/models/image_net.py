@@ -42,7 +42,7 @@ class ImageMLP(nn.Module):
     def __init__(self, *, in_dim: int, n_labels: int, nbits: int, hidden_dim: int = 4096,
                  feature_dim: int = 512, norm: str = "standardize"):
         super().__init__()
-        check_net_args("ImageMLP", nbits=nbits, n_labels=n_labels, in_dim=in_dim,
+        check_net_args(type(self).__name__, nbits=nbits, n_labels=n_labels, in_dim=in_dim,
                        hidden_dim=hidden_dim, feature_dim=feature_dim)
         self.in_dim = in_dim
         self.norm = InputNorm(in_dim, kind=norm)
@@ -82,7 +82,7 @@ class ImageCNNF(nn.Module):
 
     Notes
     -----
-    With ``TrainConfig(vggf_path=...)`` the method builds it from a MatConvNet
+    With ``SSAHSettings(vggf_path=...)`` the method builds it from a MatConvNet
     ``imagenet-vgg-f.mat`` (:mod:`hashx.models.pretrained_cnnf`), as SSAH does.  fc8 and the heads (and the
     trunk when not loaded) use He/LeCun normal weights (:mod:`hashx.models.init`).
     """

@@ -41,6 +41,7 @@ from .base import BaseHammingIndex as BaseHammingIndex
 from .choose import choose_index as choose_index
 from .index import HammingIndex as HammingIndex
 from .multi_index import MultiIndexHammingIndex as MultiIndexHammingIndex
+from .code_file_index import INDEX_KINDS as INDEX_KINDS
 from .code_file_index import open_index as open_index
 
-__all__ = ["BaseHammingIndex", "HammingIndex", "MultiIndexHammingIndex", "choose_index", "open_index"]
+__all__ = ["BaseHammingIndex", "HammingIndex", "MultiIndexHammingIndex", "choose_index", "open_index", "INDEX_KINDS"]

@@ -4,11 +4,12 @@ A checkpoint is a dict of plain values and tensors saved with
 :func:`torch.save`::
 
     format          "hashx-checkpoint"
-    format_version  1
+    format_version  2
     kind            "model" (an encoder) or "training" (an encoder plus the
                     whole training state, to resume a run)
     hashx_version   version that wrote it
-    config          TrainConfig.to_dict()
+    run             RunConfig.to_dict() (the generic settings)
+    method          {"name": method name, "settings": its MethodSettings.to_dict()}
     dims            DataDims.to_dict()
     split_sha256    Split.sha256 of the split trained on
     dataset         dataset name
@@ -20,6 +21,12 @@ A checkpoint is a dict of plain values and tensors saved with
 
 Loading never unpickles arbitrary objects (``weights_only=True``); a missing,
 truncated, corrupted or foreign file raises :class:`~hashx.exceptions.CheckpointError`.
+
+Format 1 (hashx 0.1) kept every setting in one ``config`` entry (SSAH's
+``TrainConfig``, the device included).  Such checkpoints still load: their
+config is split into ``run`` and ``method`` entries (the device dropped), so
+they encode exactly as before; a format-1 training checkpoint cannot be
+resumed (:func:`hashx.train.train` says so).
 """
 
 from __future__ import annotations
@@ -34,11 +41,15 @@ from .._atomic import atomic_write
 from .._version import __version__
 from ..exceptions import CheckpointError
 
-__all__ = ["save_checkpoint", "load_checkpoint", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["save_checkpoint", "load_checkpoint", "upgrade_v1", "FORMAT", "FORMAT_VERSION"]
 
 FORMAT = "hashx-checkpoint"
-FORMAT_VERSION = 1
-_REQUIRED = ("kind", "hashx_version", "config", "dims", "split_sha256", "epoch", "encoder", "checksum")
+FORMAT_VERSION = 2
+_REQUIRED = ("kind", "hashx_version", "run", "method", "dims", "split_sha256", "epoch", "encoder", "checksum")
+_REQUIRED_V1 = ("kind", "hashx_version", "config", "dims", "split_sha256", "epoch", "encoder", "checksum")
+#: Settings of format 1's single config that belong to the run config (the rest are SSAH's, but "device").
+_V1_RUN_KEYS = ("method", "nbits", "epochs", "batch_size", "seed", "lr_schedule", "lr_min_factor", "val_every",
+                "patience", "eval_batch_size")
 
 
 def _feed(h, obj) -> None:
@@ -124,9 +135,10 @@ def load_checkpoint(path, *, map_location="cpu", kind: str | None = None) -> dic
     if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
         raise CheckpointError(
             f"Checkpoint {str(path)!r} has format version {version!r}; this hashx ({__version__}) reads "
-            f"version {FORMAT_VERSION}. It was written by hashx {obj.get('hashx_version')!r}."
+            f"versions 1 to {FORMAT_VERSION}. It was written by hashx {obj.get('hashx_version')!r}; "
+            f"upgrade hashx to read it."
         )
-    missing = [k for k in _REQUIRED if k not in obj]
+    missing = [k for k in (_REQUIRED if version >= 2 else _REQUIRED_V1) if k not in obj]
     if missing:
         raise CheckpointError(f"Checkpoint {str(path)!r} lacks the entries {missing}; it is incomplete.")
     if content_digest(obj) != obj["checksum"]:
@@ -136,4 +148,21 @@ def load_checkpoint(path, *, map_location="cpu", kind: str | None = None) -> dic
         )
     if kind is not None and obj["kind"] != kind:
         raise CheckpointError(f"Checkpoint {str(path)!r} is a {obj['kind']!r} checkpoint; a {kind!r} one is needed.")
-    return obj
+    return obj if version >= 2 else upgrade_v1(obj)
+
+
+def upgrade_v1(obj: dict) -> dict:
+    """A format-1 checkpoint dict in the format-2 layout (``format_version`` stays 1).
+
+    The single ``config`` is split into ``run`` (the generic settings) and
+    ``method`` (name and the remaining, SSAH's, settings); ``device`` is
+    dropped: it is an argument of training and encoding, not a setting.
+    """
+    if not isinstance(obj.get("config"), dict):
+        raise CheckpointError("A format-1 checkpoint needs a 'config' dict; this one has none.")
+    settings = {k: v for k, v in obj["config"].items() if k != "device"}
+    run = {k: settings.pop(k) for k in _V1_RUN_KEYS if k in settings}
+    upgraded = {k: v for k, v in obj.items() if k != "config"}
+    upgraded["run"] = run
+    upgraded["method"] = {"name": run.get("method", "ssah"), "settings": settings}
+    return upgraded

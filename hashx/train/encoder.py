@@ -10,17 +10,40 @@ from .._validation import check_choice, check_int
 from ..codes import binarize, pack_codes
 from ..exceptions import CheckpointError, HashxTypeError, HashxValueError
 from .checkpoint import load_checkpoint
-from .config import TrainConfig
 from .device import resolve_device
 from .dims import DataDims
+from .run_config import RunConfig
 
-__all__ = ["Encoder", "load_encoder", "encoder_from_checkpoint"]
+__all__ = ["Encoder", "load_encoder", "encoder_from_checkpoint", "MODALITIES", "list_modalities"]
+
+#: What an encoder encodes.
+MODALITIES = ("image", "text")
+
+
+def list_modalities() -> list[str]:
+    """The modalities an :class:`Encoder` encodes: ``["image", "text"]``."""
+    return list(MODALITIES)
 
 
 class Encoder:
     """Maps images and texts to packed binary codes with a trained model.
 
-    Build it with :func:`load_encoder`.
+    Build it with :func:`load_encoder` from a checkpoint; the trainer builds
+    one around the live networks to encode the validation items, so that
+    validation and ``hashx encode`` run the same code.
+
+    Parameters
+    ----------
+    nets : dict
+        ``{"image": nn.Module, "text": nn.Module}``, each returning an object
+        with a ``code`` attribute of shape (b, nbits) in (-1, 1).  They are
+        moved to ``device`` and put in eval mode.
+    nbits : int
+    dims : DataDims
+    device : str or torch.device
+    method : str or None
+        Name of the method that trained the networks.
+    metadata : dict, optional
 
     Attributes
     ----------
@@ -28,25 +51,28 @@ class Encoder:
         Code length.
     dims : DataDims
         Input shapes the model was trained on.
-    config : TrainConfig
-        The training run's settings.
+    method : str or None
+    run : RunConfig or None
+        The training run's generic settings (from a checkpoint).
     metadata : dict
-        ``epoch``, ``metrics``, ``split_sha256``, ``dataset``, ``hashx_version``
-        of the checkpoint.
+        ``epoch``, ``metrics``, ``split_sha256``, ``dataset``, ``hashx_version``,
+        ``kind`` and ``method_settings`` of the checkpoint.
     """
 
-    def __init__(self, nets: dict, *, config: TrainConfig, dims: DataDims, device, metadata: dict | None = None):
+    def __init__(self, nets: dict, *, nbits: int, dims: DataDims, device, method: str | None = None,
+                 run: RunConfig | None = None, metadata: dict | None = None):
         self.nets = nets
-        self.config = config
         self.dims = dims
-        self.nbits = config.nbits
+        self.nbits = check_int(nbits, "nbits", caller="Encoder", min_value=8)
+        self.method = method
+        self.run = run
         self.device = torch.device(device)
         self.metadata = dict(metadata or {})
         for net in nets.values():
             net.to(self.device).eval()
 
     def __repr__(self) -> str:
-        return (f"Encoder(method={self.config.method!r}, nbits={self.nbits}, image={self.dims.image_kind} "
+        return (f"Encoder(method={self.method!r}, nbits={self.nbits}, image={self.dims.image_kind} "
                 f"{self.dims.image_dim}, text_dim={self.dims.text_dim}, device={str(self.device)!r})")
 
     def _rows(self, modality: str, data):
@@ -102,7 +128,7 @@ class Encoder:
     @torch.no_grad()
     def encode_continuous(self, modality: str, data, *, batch_size: int = 256) -> np.ndarray:
         """Continuous codes (tanh outputs) of shape (n, nbits), float32; see :meth:`encode`."""
-        check_choice(modality, "modality", ("image", "text"), caller="Encoder.encode")
+        check_choice(modality, "modality", MODALITIES, caller="Encoder.encode")
         batch_size = check_int(batch_size, "batch_size", caller="Encoder.encode", min_value=1)
         n, fetch = self._rows(modality, data)
         net = self.nets[modality]
@@ -149,7 +175,7 @@ def encoder_from_checkpoint(checkpoint: dict, *, device="cpu") -> Encoder:
 
     dev = resolve_device(device, caller="load_encoder")
     try:
-        config = TrainConfig.from_dict(dict(checkpoint["config"]))
+        run = RunConfig.from_dict(dict(checkpoint["run"]))
         dims = DataDims.from_dict(checkpoint["dims"])
         nets = {}
         for modality in ("image", "text"):
@@ -162,7 +188,8 @@ def encoder_from_checkpoint(checkpoint: dict, *, device="cpu") -> Encoder:
     except Exception as exc:
         raise CheckpointError(f"The checkpoint's model cannot be rebuilt: {type(exc).__name__}: {exc}") from exc
     metadata = {k: checkpoint.get(k) for k in ("epoch", "metrics", "split_sha256", "dataset", "hashx_version", "kind")}
-    return Encoder(nets, config=config, dims=dims, device=dev, metadata=metadata)
+    metadata["method_settings"] = dict(checkpoint["method"].get("settings", {}))
+    return Encoder(nets, nbits=run.nbits, dims=dims, device=dev, method=run.method, run=run, metadata=metadata)
 
 
 def load_encoder(checkpoint_path, *, device="cpu") -> Encoder:

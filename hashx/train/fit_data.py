@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .dims import DataDims
+
 __all__ = ["FitData"]
 
 
@@ -20,6 +22,15 @@ class FitData:
     idx : ndarray of shape (n,), dtype=int64
         Dataset rows of the training items, in training order.
     device : torch.device
+
+    Attributes
+    ----------
+    n : int
+        Number of fit items.
+    dims : DataDims
+        The dataset's input shapes.
+    labels, text : Tensor of shape (n, c) and (n, t), float32, on ``device``
+    image : Tensor of shape (n, d), float32, on ``device``, or None for raw images
     """
 
     def __init__(self, dataset, idx: np.ndarray, *, device: torch.device):
@@ -28,6 +39,7 @@ class FitData:
         self.n = int(self.idx.shape[0])
         self.device = device
         self.image_kind = dataset.image_kind
+        self.dims = DataDims.from_dataset(dataset)
         self.labels = torch.from_numpy(dataset.labels[self.idx].astype(np.float32)).to(device)
         self.text = torch.from_numpy(dataset.text_rows(self.idx)).to(device)
         self.image = None

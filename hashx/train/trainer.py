@@ -1,4 +1,10 @@
-"""The training loop: epochs, validation-based model selection, checkpoints, resume."""
+"""The training loop: epochs, validation-based model selection, checkpoints, resume.
+
+It is the same for every method: the method (built from its settings, see
+:class:`hashx.train.MethodSettings`) trains one epoch at a time; the trainer
+validates, selects, checkpoints and resumes.  It never imports
+:mod:`hashx.methods`: callers resolve method names.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-import torch
-
-from ..codes import binarize, pack_codes
+from .._atomic import remove_stale_temporaries
 from ..data.dataset import CrossModalDataset
 from ..data.split import Split
 from ..exceptions import CheckpointError, HashxTypeError, HashxValueError
 from .checkpoint import load_checkpoint, save_checkpoint
-from .config import TrainConfig
 from .device import resolve_device
 from .dims import DataDims
-from .encoder import Encoder, load_encoder
+from .distributed import SINGLE_PROCESS, Distribution
+from .encoder import Encoder
 from .fit_data import FitData
+from .learned_codes import learned_payload
+from .method import MethodSettings
+from .result import EpochReport, TrainResult
+from .run_config import RunConfig
 
-__all__ = ["train", "fit", "EpochReport", "LAST_CHECKPOINT", "BEST_MODEL"]
+__all__ = ["train", "fit", "LAST_CHECKPOINT", "BEST_MODEL"]
 
 log = logging.getLogger(__name__)
 
@@ -30,44 +37,6 @@ log = logging.getLogger(__name__)
 LAST_CHECKPOINT = "checkpoint-last.pt"
 #: File name of the selected model (best validation MAP so far).
 BEST_MODEL = "model-best.pt"
-
-
-@dataclass(frozen=True)
-class EpochReport:
-    """What the progress callback receives after each epoch.
-
-    Attributes
-    ----------
-    epoch : int
-        0-based epoch just finished.
-    epochs : int
-        Planned number of epochs.
-    losses : dict
-        Mean of each loss term over the epoch (``"image/pair_hash"`` ...).
-    val_map_i2t, val_map_t2i : float or None
-        Validation MAP@all (validation items as queries, fit items as the
-        database); None when not evaluated this epoch.
-    improved : bool
-        This epoch's model became the selected model.
-    best_epoch : int or None
-    best_score : float or None
-        Mean of the two validation MAPs of the selected model.
-    seconds : float
-        Wall time of the epoch (training and validation).
-    stopping : bool
-        Early stopping ends the run after this epoch.
-    """
-
-    epoch: int
-    epochs: int
-    losses: dict
-    val_map_i2t: float | None
-    val_map_t2i: float | None
-    improved: bool
-    best_epoch: int | None
-    best_score: float | None
-    seconds: float
-    stopping: bool = False
 
 
 @dataclass
@@ -78,21 +47,32 @@ class _TrainerState:
     evals_since_best: int = 0
     finished: bool = False
     history: list = field(default_factory=list)
+    plan: int | None = None  # epochs planned so far (an adaptive run extends it)
 
     def to_dict(self) -> dict:
         return {"epoch": self.epoch, "best_epoch": self.best_epoch, "best_score": self.best_score,
-                "evals_since_best": self.evals_since_best, "finished": self.finished, "history": self.history}
+                "evals_since_best": self.evals_since_best, "finished": self.finished, "history": self.history,
+                "plan": self.plan}
 
 
-def _check_inputs(dataset, split, config, caller):
+def _check_inputs(dataset, split, method, run, caller) -> RunConfig:
     if not isinstance(dataset, CrossModalDataset):
         raise HashxTypeError(f"The 'dataset' parameter of {caller} must be a CrossModalDataset. "
                              f"Got {type(dataset).__name__} instead.")
     if not isinstance(split, Split):
         raise HashxTypeError(f"The 'split' parameter of {caller} must be a Split. Got {type(split).__name__} instead.")
-    if not isinstance(config, TrainConfig):
-        raise HashxTypeError(f"The 'config' parameter of {caller} must be a TrainConfig. "
-                             f"Got {type(config).__name__} instead.")
+    if not isinstance(method, MethodSettings) or type(method).method_class is None:
+        raise HashxTypeError(f"The 'method' parameter of {caller} must be the settings of a registered method "
+                             f"(e.g. hashx.methods.SSAHSettings()). Got {type(method).__name__} instead.")
+    run = RunConfig() if run is None else run
+    if not isinstance(run, RunConfig):
+        raise HashxTypeError(f"The 'run' parameter of {caller} must be a RunConfig or None. "
+                             f"Got {type(run).__name__} instead.")
+    if run.method is None:
+        run = run.replace(method=method.method_name)
+    elif run.method != method.method_name:
+        raise HashxValueError(f"The 'run' parameter of {caller} names method {run.method!r}, but the 'method' "
+                              f"parameter holds the settings of {method.method_name!r}.")
     n = len(dataset)
     for part in ("train", "val"):
         idx = getattr(split, part)
@@ -102,41 +82,33 @@ def _check_inputs(dataset, split, config, caller):
     if split.fit.size < 2:
         raise HashxValueError(f"The 'split' parameter of {caller} leaves {split.fit.size} training item(s) "
                               f"outside the validation set; at least 2 are needed.")
+    return run
 
 
-def _encode_packed(net, fetch, n, batch_size) -> np.ndarray:
-    chunks = []
-    for a in range(0, n, batch_size):
-        chunks.append(net(fetch(np.arange(a, min(a + batch_size, n)))).code.float().cpu().numpy())
-    return pack_codes(binarize(np.concatenate(chunks)))
+class _Validator:
+    """Validation MAP@all, I->T and T->I: the validation items query the fit items.
 
+    Codes come from an :class:`Encoder` around the live networks, the same
+    code path as ``hashx encode``.
+    """
 
-@torch.no_grad()
-def _validate(method, dataset, split, data, config, device) -> tuple[float, float]:
-    """Validation MAP@all, I->T and T->I: val items query the fit items."""
-    from ..metrics import mean_average_precision
+    def __init__(self, dataset, split, run, dims, device):
+        self.val = dataset.subset(split.val)
+        self.fit = dataset.subset(split.fit)
+        self.run, self.dims, self.device = run, dims, device
 
-    nets = method.encoder_nets()
-    for net in nets.values():
-        net.eval()
-    val = split.val
-    bs = config.eval_batch_size
+    def __call__(self, method) -> tuple[float, float]:
+        from ..metrics import mean_average_precision
 
-    def val_image(rows):
-        return torch.from_numpy(np.ascontiguousarray(dataset.image_rows(val[rows]))).to(device)
-
-    def val_text(rows):
-        return torch.from_numpy(dataset.text_rows(val[rows])).to(device)
-
-    q_img = _encode_packed(nets["image"], val_image, val.size, bs)
-    q_txt = _encode_packed(nets["text"], val_text, val.size, bs)
-    db_img = _encode_packed(nets["image"], data.image_batch, data.n, bs)
-    db_txt = _encode_packed(nets["text"], data.text_batch, data.n, bs)
-    q_labels = dataset.labels[val]
-    db_labels = dataset.labels[data.idx]
-    i2t = float(mean_average_precision(q_img, db_txt, q_labels, db_labels))
-    t2i = float(mean_average_precision(q_txt, db_img, q_labels, db_labels))
-    return i2t, t2i
+        encoder = Encoder(method.encoder_nets(), nbits=self.run.nbits, dims=self.dims, device=self.device)
+        bs = self.run.eval_batch_size
+        q_img = encoder.encode("image", self.val.image, batch_size=bs)
+        q_txt = encoder.encode("text", self.val.text, batch_size=bs)
+        db_img = encoder.encode("image", self.fit.image, batch_size=bs)
+        db_txt = encoder.encode("text", self.fit.text, batch_size=bs)
+        i2t = float(mean_average_precision(q_img, db_txt, self.val.labels, self.fit.labels))
+        t2i = float(mean_average_precision(q_txt, db_img, self.val.labels, self.fit.labels))
+        return i2t, t2i
 
 
 def _encoder_payload(method) -> dict:
@@ -145,26 +117,43 @@ def _encoder_payload(method) -> dict:
                 "state": nets[m].state_dict()} for m in ("image", "text")}
 
 
-def _check_resume(ckpt, config, dims, split, path):
-    saved = dict(ckpt["config"])
-    current = config.to_dict()
-    diff = sorted(k for k in set(saved) | set(current) if k != "device" and saved.get(k) != current.get(k))
-    if diff:
-        detail = ", ".join(f"{k}: {saved.get(k)!r} in the checkpoint vs {current.get(k)!r} now" for k in diff)
-        raise CheckpointError(f"Cannot resume from {str(path)!r}: the config differs ({detail}).")
-    if ckpt["split_sha256"] != split.sha256:
+def _check_resume(ckpt, common, path):
+    if ckpt.get("format_version") == 1:
+        raise CheckpointError(
+            f"Cannot resume from {str(path)!r}: it was written by hashx {ckpt.get('hashx_version')!r} in checkpoint "
+            f"format 1, before the run/method settings split. Its model still encodes (hashx encode, "
+            f"load_encoder), but its training state cannot be continued: start a new run in another folder."
+        )
+    for key, what in (("run", "run config"), ("method", "method settings")):
+        if ckpt[key] != common[key]:
+            saved, now = _flatten(ckpt[key]), _flatten(common[key])
+            diff = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
+            detail = ", ".join(f"{k}: {saved.get(k)!r} in the checkpoint vs {now.get(k)!r} now" for k in diff)
+            raise CheckpointError(f"Cannot resume from {str(path)!r}: the {what} differs ({detail}).")
+    if ckpt["split_sha256"] != common["split_sha256"]:
         raise CheckpointError(f"Cannot resume from {str(path)!r}: it was trained on another split "
-                              f"(sha256 {ckpt['split_sha256'][:12]}... vs {split.sha256[:12]}...).")
-    if DataDims.from_dict(ckpt["dims"]) != dims:
+                              f"(sha256 {ckpt['split_sha256'][:12]}... vs {common['split_sha256'][:12]}...).")
+    if DataDims.from_dict(ckpt["dims"]).to_dict() != common["dims"]:
         raise CheckpointError(f"Cannot resume from {str(path)!r}: it was trained on data of shape "
-                              f"{ckpt['dims']}, not {dims.to_dict()}.")
+                              f"{ckpt['dims']}, not {common['dims']}.")
     if "training" not in ckpt:
         raise CheckpointError(f"Cannot resume from {str(path)!r}: it holds no training state.")
 
 
-def train(dataset: CrossModalDataset, split: Split, config: TrainConfig, out_dir, *, resume: bool = False,
-          progress: Callable[[EpochReport], None] | None = None) -> Path:
-    """Train a model and return the path of the selected model's checkpoint.
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def train(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSettings, run: RunConfig | None = None,
+          device="cpu", resume: bool = False, progress: Callable[[EpochReport], None] | None = None,
+          distribution: Distribution | None = None) -> TrainResult:
+    """Train a model, checkpointing every epoch and selecting it on the validation split.
 
     After every epoch the full training state is written to
     ``out_dir/checkpoint-last.pt``; whenever the validation MAP (mean of
@@ -177,22 +166,39 @@ def train(dataset: CrossModalDataset, split: Split, config: TrainConfig, out_dir
     dataset : CrossModalDataset
     split : Split
         Training uses ``split.fit``; model selection uses ``split.val``.
-    config : TrainConfig
     out_dir : str or os.PathLike
         Created if missing.
+    method : MethodSettings
+        The method's settings (e.g. ``hashx.methods.SSAHSettings()``, or
+        ``hashx.methods.make_settings("ssah", ...)``); they build the method.
+    run : RunConfig, optional
+        Generic settings (code length, epochs, seed, ...); default ``RunConfig()``.
+        Its ``method`` may be None (filled in) or must name the same method.
+        A method whose :meth:`~hashx.train.Method.converged` turns True ends
+        the run after that epoch (closed-form and alternating methods).
+    device : str, default="cpu"
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; not saved (a checkpoint trained
+        on one device resumes and encodes on another).
     resume : bool, default=False
-        Continue from ``out_dir/checkpoint-last.pt`` (same config, split and
-        data required).  The resumed run is identical to an uninterrupted one
-        on CPU.  Without ``resume``, an ``out_dir`` that already holds a run
-        is an error.
+        Continue from ``out_dir/checkpoint-last.pt`` (same run config, method
+        settings, split and data required); the resumed run is identical to an
+        uninterrupted one on CPU.  A folder without ``checkpoint-last.pt`` (a
+        run killed in its first epoch) starts afresh.  Without ``resume``, an
+        ``out_dir`` that already holds a run is an error.
     progress : callable, optional
         Called with an :class:`EpochReport` after each epoch, once its
         checkpoints are on disk (the CLI draws its progress bar from it).
+    distribution : Distribution, optional
+        This process's rank in a data-parallel run (:mod:`hashx.train.distributed`;
+        ``Distribution.from_env()`` under torchrun); None trains in one process.
+        Rank 0 alone validates and writes the checkpoints; every rank returns
+        the same result.
 
     Returns
     -------
-    pathlib.Path
-        ``out_dir/model-best.pt``; load it with :func:`hashx.train.load_encoder`.
+    TrainResult
+        Paths of the selected model and of the last state, the best epoch and
+        its validation MAPs, the per-epoch history.
 
     Raises
     ------
@@ -201,67 +207,91 @@ def train(dataset: CrossModalDataset, split: Split, config: TrainConfig, out_dir
     CheckpointError
         ``resume`` with a checkpoint of another config, split or dataset.
     """
-    _check_inputs(dataset, split, config, "train")
-    from ..methods import get_method
-
-    method_cls = get_method(config.method)
-    device = resolve_device(config.device, caller="train")
+    run = _check_inputs(dataset, split, method, run, "train")
+    dist = SINGLE_PROCESS if distribution is None else distribution
+    if dist.active and not method.method_class.supports_distribution:
+        raise HashxValueError(f"Method {method.method_name!r} does not support distributed training (its class "
+                              f"sets supports_distribution = False); train it in one process.")
+    adaptive = run.adaptive
+    run = run.resolved(n_fit=int(split.fit.size))
+    dev = resolve_device(device, caller="train")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     last_path, best_path = out_dir / LAST_CHECKPOINT, out_dir / BEST_MODEL
-    dims = DataDims.from_dataset(dataset)
-    data = FitData(dataset, split.fit, device=device)
-    method = method_cls(config, dims, device=device)
-    state = _TrainerState()
-    if resume and last_path.exists():
-        ckpt = load_checkpoint(last_path, map_location=device, kind="training")
-        _check_resume(ckpt, config, dims, split, last_path)
-        method.load_state_dict(ckpt["training"]["method"])
-        state = _TrainerState(**ckpt["training"]["trainer"])
-        log.info("resuming %s from epoch %d", out_dir, state.epoch + 1)
-        if state.finished:
-            return best_path
-    elif last_path.exists() or best_path.exists():
+    data = FitData(dataset, split.fit, device=dev)
+    common = {"run": run.to_dict(), "method": {"name": method.method_name, "settings": method.to_dict()},
+              "dims": data.dims.to_dict(), "split_sha256": split.sha256, "dataset": dataset.name}
+    if not resume and (last_path.exists() or best_path.exists()):
         raise HashxValueError(f"The 'out_dir' parameter of train points to {str(out_dir)!r}, which already holds "
-                              f"a run; pass resume=True to continue it or choose another directory.")
+                              f"a run; resume it (resume=True, hashx train --resume) or choose another directory.")
+    dist.barrier()  # every rank has looked at out_dir before rank 0 changes it
+    removed = remove_stale_temporaries(out_dir, (LAST_CHECKPOINT, BEST_MODEL)) if dist.is_main else []
+    if removed:
+        log.info("removed %d temporary file(s) an interrupted run left in %s", len(removed), out_dir)
+    state = _TrainerState()
+    ckpt = None
+    if resume and last_path.exists():
+        ckpt = load_checkpoint(last_path, map_location=dev, kind="training")
+        _check_resume(ckpt, common, last_path)
+        state = _TrainerState(**ckpt["training"]["trainer"])
+        if state.finished:
+            return _result(out_dir, run, method, state)
+    elif resume and best_path.exists():
+        log.warning("%s holds %s but no %s (the run stopped during its first epoch): starting it afresh.",
+                    out_dir, BEST_MODEL, LAST_CHECKPOINT)
+    built = method.build(run=run, data=data, device=dev)
+    if ckpt is not None:
+        built.load_state_dict(ckpt["training"]["method"])
+        log.info("resuming %s from epoch %d", out_dir, state.epoch + 1)
     else:
-        method.setup(data)
+        built.setup(data)
+    built.distribute(dist)
     has_val = split.val.size > 0
+    validate = _Validator(dataset, split, run, data.dims, dev) if has_val else None
     if not has_val:
         log.warning("split %r has no validation items: the last epoch's model is kept.", split.protocol)
-    common = {"config": config.to_dict(), "dims": dims.to_dict(), "split_sha256": split.sha256,
-              "dataset": dataset.name}
-    for epoch in range(state.epoch + 1, config.epochs):
+    state.plan = run.epochs if state.plan is None else state.plan
+    epoch = state.epoch + 1
+    while epoch < state.plan:
         t0 = time.perf_counter()
-        losses = method.train_epoch(epoch, data)
-        last_epoch = epoch == config.epochs - 1
+        built.train_mode(True)
+        losses = built.train_epoch(epoch, data)
+        converged = built.converged()
+        last_epoch = epoch == state.plan - 1 or converged
         i2t = t2i = None
         improved = stopping = False
-        if has_val and (epoch % config.val_every == config.val_every - 1 or last_epoch):
-            i2t, t2i = _validate(method, dataset, split, data, config, device)
+        if has_val and (epoch % run.val_every == run.val_every - 1 or last_epoch):
+            i2t, t2i = dist.broadcast(validate(built) if dist.is_main else None)
             score = 0.5 * (i2t + t2i)
             if state.best_score is None or score > state.best_score:
                 state.best_score, state.best_epoch, state.evals_since_best = score, epoch, 0
                 improved = True
             else:
                 state.evals_since_best += 1
-                stopping = config.patience is not None and state.evals_since_best >= config.patience
+                stopping = run.patience is not None and state.evals_since_best >= run.patience
         elif not has_val and last_epoch:
             improved, state.best_epoch = True, epoch
-        encoder = _encoder_payload(method)
+        if last_epoch and adaptive and improved and has_val and not converged and state.plan < run.max_epochs:
+            # validation MAP is still rising at the end of the plan: go on at the final learning rate
+            state.plan = min(run.max_epochs, state.plan + (run.patience or 10))
+            last_epoch = False
+            log.info("validation MAP still rising after epoch %d: training up to epoch %d", epoch + 1, state.plan)
+        encoder = _encoder_payload(built)
         metrics = {"val_map_i2t": i2t, "val_map_t2i": t2i}
-        if improved:
-            save_checkpoint(best_path, {**common, "kind": "model", "epoch": epoch, "encoder": encoder,
-                                        "metrics": metrics})
         seconds = time.perf_counter() - t0
         state.epoch = epoch
         state.finished = last_epoch or stopping
         state.history.append({"epoch": epoch, "losses": {k: float(v) for k, v in losses.items()},
                               "val_map_i2t": i2t, "val_map_t2i": t2i, "seconds": seconds})
-        save_checkpoint(last_path, {**common, "kind": "training", "epoch": epoch, "encoder": encoder,
-                                    "metrics": metrics,
-                                    "training": {"method": method.state_dict(), "trainer": state.to_dict()}})
-        report = EpochReport(epoch=epoch, epochs=config.epochs, losses=losses, val_map_i2t=i2t, val_map_t2i=t2i,
+        if improved and dist.is_main:
+            save_checkpoint(best_path, {**common, "kind": "model", "epoch": epoch, "encoder": encoder,
+                                        "metrics": metrics, **learned_payload(built, split.fit, run.nbits)})
+        if dist.is_main:
+            save_checkpoint(last_path, {**common, "kind": "training", "epoch": epoch, "encoder": encoder,
+                                        "metrics": metrics,
+                                        "training": {"method": built.state_dict(), "trainer": state.to_dict()}})
+        dist.barrier()  # the checkpoints of this epoch are on disk for every rank
+        report = EpochReport(epoch=epoch, epochs=state.plan, losses=losses, val_map_i2t=i2t, val_map_t2i=t2i,
                              improved=improved, best_epoch=state.best_epoch, best_score=state.best_score,
                              seconds=seconds, stopping=stopping)
         _log_epoch(report)
@@ -270,7 +300,17 @@ def train(dataset: CrossModalDataset, split: Split, config: TrainConfig, out_dir
         if stopping:
             log.info("early stopping after epoch %d (best epoch %s)", epoch, state.best_epoch)
             break
-    return best_path
+        epoch += 1
+    return _result(out_dir, run, method, state)
+
+
+def _result(out_dir, run, method, state) -> TrainResult:
+    best = next((h for h in state.history if h["epoch"] == state.best_epoch), {})
+    return TrainResult(out_dir=out_dir, best_checkpoint=out_dir / BEST_MODEL, last_checkpoint=out_dir / LAST_CHECKPOINT,
+                       method=method.method_name, run=run, best_epoch=state.best_epoch,
+                       val_map_i2t=best.get("val_map_i2t"), val_map_t2i=best.get("val_map_t2i"),
+                       history=tuple(state.history),
+                       stopped_early=state.finished and state.epoch < (state.plan or run.epochs) - 1)
 
 
 def _log_epoch(r: EpochReport) -> None:
@@ -282,7 +322,8 @@ def _log_epoch(r: EpochReport) -> None:
     log.info("epoch %d/%d %s%s%s %.1fs", r.epoch + 1, r.epochs, terms, val, best, r.seconds)
 
 
-def fit(dataset: CrossModalDataset, split: Split, config: TrainConfig, out_dir, *,
-        progress: Callable[[EpochReport], None] | None = None) -> Encoder:
+def fit(dataset: CrossModalDataset, split: Split, out_dir, *, method: MethodSettings, run: RunConfig | None = None,
+        device="cpu", progress: Callable[[EpochReport], None] | None = None) -> Encoder:
     """:func:`train`, then load the selected model: ``fit(...).encode("image", x)``."""
-    return load_encoder(train(dataset, split, config, out_dir, progress=progress), device=config.device)
+    return train(dataset, split, out_dir, method=method, run=run, device=device,
+                 progress=progress).load_encoder(device=device)

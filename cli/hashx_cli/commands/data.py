@@ -23,23 +23,10 @@ def command():
     """
 
 
-def _label_stats(labels):
-    import numpy as np
-
-    per_item = labels.sum(axis=1)
-    return {
-        "n_labels": int(labels.shape[1]),
-        "labels_per_item_mean": round(float(per_item.mean()), 3),
-        "labels_per_item_max": int(per_item.max()),
-        "items_without_label": int((per_item == 0).sum()),
-        "items_per_label": labels.sum(axis=0).astype(np.int64).tolist(),
-    }
-
-
 @command.command("inspect")
 @dataset_options
 @json_option
-def inspect_(dataset, data_dir, split_seed, as_json):
+def inspect_(dataset, data_dir, split_seed, split_sizes, as_json):
     """Print a dataset's shapes, label statistics and protocol split sizes.
 
     \b
@@ -47,22 +34,10 @@ def inspect_(dataset, data_dir, split_seed, as_json):
       hashx data inspect --dataset synthetic
       hashx data inspect --dataset nuswide-tc21 --data-dir ~/data/nuswide --json
     """
-    import scipy.sparse as sp
+    from hashx.data import dataset_summary, load_protocol
 
-    from hashx.data import load_protocol
-
-    ds, split = load_protocol(dataset, data_dir, seed=split_seed)
-    text_nnz = ds.text.nnz if sp.issparse(ds.text) else int((ds.text != 0).sum())
-    info = {
-        "dataset": dataset,
-        "items": len(ds),
-        "image": {"kind": ds.image_kind, "shape": list(ds.image.shape)},
-        "text": {"shape": list(ds.text.shape), "sparse": bool(sp.issparse(ds.text)),
-                 "nonzeros_per_item": round(text_nnz / max(len(ds), 1), 3)},
-        "labels": _label_stats(ds.labels),
-        "split": {**split.sizes(), "protocol": split.protocol, "seed": split.seed, "sha256": split.sha256},
-        "notes": ds.notes,
-    }
+    ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
+    info = dataset_summary(ds, split, protocol=dataset)
     if as_json:
         echo_json(info)
         return
@@ -84,7 +59,7 @@ def inspect_(dataset, data_dir, split_seed, as_json):
 @dataset_options
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Split file to write (.json or .npz).")
-def split_(dataset, data_dir, split_seed, out):
+def split_(dataset, data_dir, split_seed, split_sizes, out):
     """Write the protocol's split (query/retrieval/train/val indices) to a file.
 
     \b
@@ -93,7 +68,7 @@ def split_(dataset, data_dir, split_seed, out):
     """
     from hashx.data import load_protocol
 
-    _, split = load_protocol(dataset, data_dir, seed=split_seed)
+    _, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     path = split.save(out)
     click.echo(f"wrote {path} ({', '.join(f'{k} {v}' for k, v in split.sizes().items())}; sha256 {split.sha256})")
 
@@ -102,7 +77,7 @@ def split_(dataset, data_dir, split_seed, out):
 @dataset_options
 @click.option("--split", "split_path", type=click.Path(dir_okay=False), default=None,
               help="Split file to verify (default: the protocol's split for --split-seed).")
-def verify(dataset, data_dir, split_seed, split_path):
+def verify(dataset, data_dir, split_seed, split_sizes, split_path):
     """Verify a split file: checksum, sizes, and that it fits the dataset.
 
     Exits 1 with the reason when the file is corrupted, edited, or does not
@@ -112,25 +87,21 @@ def verify(dataset, data_dir, split_seed, split_path):
     Example:
       hashx data verify --dataset mirflickr25k --data-dir ~/data/mirflickr25k --split split-seed1.json
     """
-    from hashx.data import Split, get_protocol, load_protocol
+    from hashx.data import Split, load_protocol, verify_split
 
-    ds, expected = load_protocol(dataset, data_dir, seed=split_seed)
+    ds, expected = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     split = Split.load(split_path) if split_path else expected
-    split.validate(n_items=len(ds))
-    protocol = get_protocol(dataset)
-    if protocol.n_query is not None and split.sizes()["query"] != protocol.n_query:
-        raise click.ClickException(
-            f"the split has {split.sizes()['query']} queries but protocol {dataset} uses {protocol.n_query}")
-    same = "identical to" if split.sha256 == expected.sha256 else "differs from"
+    result = verify_split(dataset, ds, split, reference=expected)
+    same = "identical to" if result["same_as_reference"] else "differs from"
     click.echo(f"OK: {split_path or 'protocol split'} is valid for {dataset} "
-               f"({', '.join(f'{k} {v}' for k, v in split.sizes().items())}); sha256 {split.sha256}, "
+               f"({', '.join(f'{k} {v}' for k, v in result['sizes'].items())}); sha256 {result['sha256']}, "
                f"{same} the protocol's split for split seed {split_seed}")
 
 
 @command.command("export")
 @dataset_options
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
-def export(dataset, data_dir, split_seed, out):
+def export(dataset, data_dir, split_seed, split_sizes, out):
     """Write a protocol's query and retrieval sets as generic .npz files.
 
     Writes OUT/query.npz, OUT/retrieval.npz and OUT/train.npz (arrays image,
@@ -143,7 +114,7 @@ def export(dataset, data_dir, split_seed, out):
     """
     from hashx.data import load_protocol, save_generic
 
-    ds, split = load_protocol(dataset, data_dir, seed=split_seed)
+    ds, split = load_protocol(dataset, data_dir, seed=split_seed, **split_sizes)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for part in ("query", "retrieval", "train"):
@@ -153,3 +124,7 @@ def export(dataset, data_dir, split_seed, out):
                f"({', '.join(f'{k} {v}' for k, v in split.sizes().items())})")
     if ds.notes:
         click.echo(f"note: {ds.notes}")
+
+
+from .data_features import register_feature_commands  # noqa: E402  (features, text-features, assemble, backbones)
+register_feature_commands(command)

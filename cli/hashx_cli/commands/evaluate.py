@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .._choices import RegistryChoice
 from .._output import echo_json, echo_table, json_option, parse_int_list
 
 __all__ = ["command"]
@@ -21,7 +22,7 @@ __all__ = ["command"]
               "(default: labels, LAll, label, L_te, L_tr, ...).")
 @click.option("--k", "ks", default="50,100,500,1000", show_default=True,
               help="Comma-separated cut-offs for MAP@k and P@k.")
-@click.option("--ties", type=click.Choice(["index", "average"]), default="index", show_default=True,
+@click.option("--ties", type=RegistryChoice("hashx.metrics._inputs:TIES"), default="index", show_default=True,
               help="Order of equal distances: by database index, or the expectation over all tie orders.")
 @click.option("--radius", type=click.IntRange(min=0), default=2, show_default=True,
               help="Hamming radius of the hash-lookup precision P@r.")

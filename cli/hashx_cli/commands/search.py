@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .._choices import RegistryChoice
 from .._output import echo_json, json_option
 
 __all__ = ["command"]
@@ -14,7 +15,7 @@ __all__ = ["command"]
 @click.option("--queries", required=True, type=click.Path(dir_okay=False), help="Code file of query codes.")
 @click.option("-k", "k", type=click.IntRange(min=1), default=None, help="Number of nearest codes per query (default 10).")
 @click.option("--radius", type=click.IntRange(min=0), default=None, help="Return every code within this Hamming distance instead of top-k.")
-@click.option("--index", "index_kind", type=click.Choice(["exact", "mih", "auto"]), default="auto", show_default=True,
+@click.option("--index", "index_kind", type=RegistryChoice("hashx.search:INDEX_KINDS"), default="auto", show_default=True,
               help="exact: linear scan; mih: multi-index hashing, its tables saved beside the database "
                    "(DATABASE.mih) and reused while the database is unchanged; auto: whichever "
                    "hashx.search.choose_index predicts faster for the database size, code length and k.")

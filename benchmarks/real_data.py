@@ -1,0 +1,191 @@
+"""Methods and SSAH variants on the real-data proxies: paired differences, model choice on validation.
+
+Runs :func:`hashx.experiments.run_benchmark` (the engine of ``hashx bench``) for every proxy x
+method x bits x seed, two single-threaded jobs at a time, each (proxy, method) in its own folder
+``OUT/<proxy>/<method>/`` (``results.json`` + runs; an interrupted run resumes), then writes the
+tables:
+
+* MAP@all (query set) mean +- std over seeds, per proxy, direction and bits;
+* paired differences (same proxy, bits and seed) of each variant against a reference
+  (``--baseline``, e.g. ``ssah-noadv``), with their standard deviation and the number of
+  positive pairs;
+* the same with the *validation* MAP (validation items querying the training items), which is
+  what any choice of default is made on -- never the query set.
+
+Proxies: ``digits-halves``, ``digits-quadrants``, ``wiki-like``, ``synthetic`` and
+``mirflickr25k-synthimg`` (real MIRFlickr tags and labels, SYNTHETIC image features; its shipped
+split with the training set cut to ``--mir-train`` items, seeded, because SSAH's cost grows with
+the square of the training-set size).
+
+Usage::
+
+    python benchmarks/real_data.py run --out bench-out/real-data --methods ssah-noadv,ssah-gan \\
+        --bits 16,32,64 --seeds 5 --jobs 2
+    python benchmarks/real_data.py table --out bench-out/real-data --baseline ssah-noadv \\
+        > benchmarks/results/real_data.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+PROXIES = ("digits-halves", "digits-quadrants", "wiki-like", "synthetic", "mirflickr25k-synthimg")
+DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _split_for(proxy: str, data_dir, mir_train: int):
+    from hashx.data import load_protocol
+    from hashx.data.protocols import default_val_size
+    from hashx.data.split import Split
+
+    kw = {"data_dir": str(Path(data_dir) / "mirflickr25k")} if proxy == "mirflickr25k-synthimg" else {}
+    ds, split = load_protocol(proxy, **kw)
+    if proxy == "mirflickr25k-synthimg" and mir_train < split.train.size:
+        rng = np.random.default_rng(0)
+        train = np.sort(rng.choice(split.train, size=mir_train, replace=False))
+        val = np.sort(rng.choice(train, size=default_val_size(mir_train), replace=False))
+        split = Split(protocol=f"{split.protocol}-train{mir_train}", seed=0, query=split.query,
+                      retrieval=split.retrieval, train=train, val=val).validate(len(ds))
+    return ds, split
+
+
+def _job(args):
+    proxy, method, bits, seeds, out, data_dir, mir_train, epochs = args
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(1)
+    from hashx.experiments import run_benchmark
+
+    ds, split = _split_for(proxy, data_dir, mir_train)
+    t0 = time.perf_counter()
+    run_benchmark(ds, split, protocol=proxy, methods=[method], bits=bits, seeds=seeds,
+                  out_dir=Path(out) / proxy / method, epochs=epochs)
+    return proxy, method, time.perf_counter() - t0
+
+
+def run(args) -> int:
+    methods = [m for m in args.methods.split(",") if m]
+    proxies = [p for p in args.proxies.split(",") if p]
+    bits = [int(b) for b in args.bits.split(",")]
+    jobs = [(p, m, bits, args.seeds, args.out, args.data_dir, args.mir_train, args.epochs)
+            for p in proxies for m in methods]
+    meta = Path(args.out) / "meta.json"
+    meta.parent.mkdir(parents=True, exist_ok=True)
+    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    info = {"command": " ".join([sys.executable, *sys.argv]), "date": time.strftime("%Y-%m-%d"),
+            "cpu": next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")),
+                        "?"), "cores": os.cpu_count(), "python": platform.python_version(),
+            "mir_train": args.mir_train, "seeds": list(range(args.seeds)), "jobs": args.jobs}
+    previous = json.loads(meta.read_text()) if meta.exists() else {}
+    meta.write_text(json.dumps({**previous, **{k: v for k, v in info.items() if k not in previous}, "last": info},
+                               indent=1))
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for proxy, method, seconds in pool.map(_job, jobs):
+            print(f"{proxy:24s} {method:18s} done in {seconds / 60:.1f} min", flush=True)
+    return 0
+
+
+def _records(out: Path) -> list:
+    records = []
+    for path in sorted(out.glob("*/*/results.json")):
+        records += [r for r in json.loads(path.read_text()) if r.get("db_codes", "features") == "features"]
+    return records
+
+
+def _fmt(values) -> str:
+    return "–" if not values else f"{np.mean(values):.4f} ± {np.std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
+
+
+def table(args) -> int:
+    out = Path(args.out)
+    records = _records(out)
+    meta = json.loads((out / "meta.json").read_text()) if (out / "meta.json").exists() else {}
+    by = defaultdict(dict)  # (proxy, method, bits, seed) -> {"i2t", "t2i", "val", "epoch"}
+    for r in records:
+        if r["direction"] in ("image->text", "text->image"):
+            key = (r["protocol"], r["method"], r["bits"], r["seed"])
+            by[key]["i2t" if r["direction"] == "image->text" else "t2i"] = r["map"]
+            by[key]["val"] = r["val_map"]
+            by[key]["epoch"] = r["best_epoch"]
+            by[key]["seconds"] = r["train_seconds"]
+    proxies = [p for p in PROXIES if any(k[0] == p for k in by)]
+    methods = list(dict.fromkeys(k[1] for k in sorted(by, key=lambda k: (k[0], k[1]))))
+    if args.methods:
+        methods = [m for m in args.methods.split(",") if m in methods]
+    bits = sorted({k[2] for k in by})
+    lines = [f"# Real-data proxies: {', '.join(proxies)}", "",
+             f"Command: `{meta.get('command', '?')}` (last: `{meta.get('last', {}).get('command', '?')}`); "
+             f"machine: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores; date: {meta.get('date', '?')}; "
+             f"seeds {meta.get('seeds', '?')}. MAP@all on the query set (ties by index), the retrieval set "
+             f"coded from its features. `mirflickr25k-synthimg` has SYNTHETIC image features (real tags and "
+             f"labels) and {meta.get('mir_train', '?')} training items; never MIRFlickr results.", ""]
+    for proxy in proxies:
+        lines += [f"## {proxy}", "", "| method | " + " | ".join(f"I→T {b}" for b in bits) + " | "
+                  + " | ".join(f"T→I {b}" for b in bits) + " | val (mean) | best epoch | train s |",
+                  "|" + "---|" * (2 * len(bits) + 4)]
+        for m in methods:
+            cells = [_fmt([v[d] for (p, mm, b, s), v in by.items() if p == proxy and mm == m and b == bb and d in v])
+                     for d in ("i2t", "t2i") for bb in bits]
+            vals = [v for (p, mm, b, s), v in by.items() if p == proxy and mm == m]
+            if not vals:
+                continue
+            lines.append(f"| {m} | " + " | ".join(cells) + f" | {np.mean([v['val'] for v in vals]):.4f} | "
+                         f"{np.median([v['epoch'] for v in vals]):.0f} | {np.median([v['seconds'] for v in vals]):.0f} |")
+        lines.append("")
+    if args.baseline:
+        for what, keys in (("query-set MAP@all", ("i2t", "t2i")), ("validation MAP (what choices are made on)", ("val",))):
+            lines += [f"## Paired differences against {args.baseline}: {what}", "",
+                      "Mean ± std over (bits, seed) pairs; in brackets, pairs where the variant is higher / pairs.", "",
+                      "| method | " + " | ".join(f"{p} {k}" for p in proxies for k in keys) + " |",
+                      "|" + "---|" * (1 + len(proxies) * len(keys))]
+            for m in methods:
+                if m == args.baseline:
+                    continue
+                cells = []
+                for p in proxies:
+                    for k in keys:
+                        diffs = [v[k] - by[(p, args.baseline, b, s)][k] for (pp, mm, b, s), v in by.items()
+                                 if pp == p and mm == m and (p, args.baseline, b, s) in by and k in v]
+                        cells.append("–" if not diffs else f"{np.mean(diffs):+.4f} ± {np.std(diffs):.4f} "
+                                     f"({sum(d > 0 for d in diffs)}/{len(diffs)})")
+                lines.append(f"| {m} | " + " | ".join(cells) + " |")
+            lines.append("")
+    print("\n".join(lines))
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--out", required=True)
+    r.add_argument("--methods", required=True)
+    r.add_argument("--proxies", default=",".join(PROXIES))
+    r.add_argument("--bits", default="16,32,64")
+    r.add_argument("--seeds", type=int, default=5)
+    r.add_argument("--epochs", type=int, default=None, help="override every run's epochs (default: its own)")
+    r.add_argument("--jobs", type=int, default=2)
+    r.add_argument("--mir-train", type=int, default=2000)
+    r.add_argument("--data-dir", default=os.environ.get("HASHX_SHARED_DATA", str(DEFAULT_SHARED)))
+    t = sub.add_parser("table")
+    t.add_argument("--out", required=True)
+    t.add_argument("--baseline", default=None)
+    t.add_argument("--methods", default=None, help="comma-separated, in table order (default: all)")
+    args = p.parse_args(argv)
+    return run(args) if args.cmd == "run" else table(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

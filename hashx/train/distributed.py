@@ -1,0 +1,210 @@
+"""Distribution: how one process takes part in a run, alone or as one rank of a torch.distributed group.
+
+Data-parallel training, the same objective as one process
+-----------------------------------------------------------
+Every rank holds the whole training set (:class:`~hashx.train.FitData`) and
+draws the same seeded global batches (:func:`~hashx.train.seeded_batches`).
+Each global batch of ``B`` items is cut into ``W`` contiguous parts, one per
+rank (:meth:`Distribution.shard`); rank ``r`` computes its part's loss as a
+mean over its ``b_r`` items and multiplies it by ``b_r * W / B``.  Its
+networks are wrapped in :class:`torch.nn.parallel.DistributedDataParallel`,
+which averages the gradients over the ranks, so the update is
+
+    (1/W) sum_r (b_r W / B) grad(mean_r) = (1/B) sum_{i in batch} grad(loss_i),
+
+the gradient of the single-process batch mean: the same objective and the
+same step, up to floating-point summation order.  A rank whose part is
+empty (a last batch smaller than ``W``) runs a stand-in item with weight 0,
+so the collective calls still match.
+
+Per-item state (SSAH's label-network outputs for every training item,
+DCMH's ``B``, ...) is updated from the whole global batch on every rank:
+:meth:`Distribution.gather_batch` gathers the parts' outputs in batch
+order, so every rank holds the same state as one process would, and the
+next batch's targets are the same.
+
+Only rank 0 validates and writes files; the scores it computes are sent to
+the other ranks, so all of them take the same decisions (model selection,
+early stopping, the end of an adaptive run).
+
+Launching
+---------
+``hashx train --nproc N`` starts N local workers with PyTorch's elastic
+launcher (the engine behind ``torchrun``); the same command runs under
+``torchrun`` across machines, every process reading ``RANK``,
+``WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT`` from its environment
+(:meth:`Distribution.from_env`).  The backend is ``gloo`` on CPU and
+``nccl`` on CUDA.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import torch
+
+from ..exceptions import HashxValueError
+
+__all__ = ["Distribution", "SINGLE_PROCESS"]
+
+log = logging.getLogger(__name__)
+
+
+class Distribution:
+    """One process of a run: rank ``rank`` of ``world_size`` (a single process by default).
+
+    Parameters
+    ----------
+    rank : int, default=0
+    world_size : int, default=1
+        With ``world_size > 1`` the default process group must be
+        initialised (:meth:`from_env` does it).
+    """
+
+    def __init__(self, *, rank: int = 0, world_size: int = 1):
+        if world_size < 1 or not 0 <= rank < world_size:
+            raise HashxValueError(f"A Distribution needs 0 <= rank < world_size. Got rank {rank}, world size "
+                                  f"{world_size}.")
+        self.rank = int(rank)
+        self.world_size = int(world_size)
+
+    def __repr__(self) -> str:
+        return f"Distribution(rank={self.rank}, world_size={self.world_size})"
+
+    @property
+    def active(self) -> bool:
+        """True when more than one process takes part."""
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        """True on rank 0, the rank that validates and writes files."""
+        return self.rank == 0
+
+    @classmethod
+    def from_env(cls, *, device="cpu") -> "Distribution":
+        """The distribution torchrun (or ``hashx ... --nproc``) describes in the environment.
+
+        Without ``WORLD_SIZE`` (or with 1) this is a single process.
+        Otherwise the default process group is initialised (if it is not
+        yet) with ``gloo`` for CPU or ``nccl`` for CUDA devices.
+        """
+        world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        if world_size <= 1:
+            return cls()
+        rank = int(os.environ["RANK"])
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            backend = "nccl" if torch.device(device).type == "cuda" else "gloo"
+            dist.init_process_group(backend)
+            log.info("rank %d of %d joined the %s process group", rank, world_size, backend)
+        return cls(rank=rank, world_size=world_size)
+
+    # -- batches -------------------------------------------------------------------------------
+    def bounds(self, n: int) -> list[int]:
+        """Where the ranks' parts of an ``n``-item batch start (``world_size + 1`` offsets)."""
+        return [r * n // self.world_size for r in range(self.world_size + 1)]
+
+    def shard(self, rows: np.ndarray) -> tuple[np.ndarray, float]:
+        """This rank's part of a global batch and the weight of its loss.
+
+        Parameters
+        ----------
+        rows : ndarray of shape (B,)
+            The global batch (the same on every rank).
+
+        Returns
+        -------
+        local : ndarray of shape (b_r,) (at least one item)
+        weight : float
+            ``b_r * world_size / B``; 0.0 for the stand-in item of a rank
+            whose part is empty.  Exactly 1.0 for a single process.
+        """
+        if not self.active:
+            return rows, 1.0
+        b = self.bounds(len(rows))
+        local = rows[b[self.rank]:b[self.rank + 1]]
+        if len(local) == 0:
+            return rows[:1], 0.0
+        return local, len(local) * self.world_size / len(rows)
+
+    def gather_batch(self, local: torch.Tensor, n: int) -> torch.Tensor:
+        """Every rank's part of a per-item output, in global batch order: (n, ...) on every rank.
+
+        ``local`` is this rank's output for its part (the stand-in item's
+        output on a rank with an empty part, which is dropped).
+        """
+        if not self.active:
+            return local
+        import torch.distributed as dist
+
+        b = self.bounds(n)
+        width = max(b[r + 1] - b[r] for r in range(self.world_size))
+        padded = local.new_zeros((max(width, 1), *local.shape[1:]))
+        mine = b[self.rank + 1] - b[self.rank]
+        padded[:mine] = local[:mine]
+        parts = [torch.empty_like(padded) for _ in range(self.world_size)]
+        dist.all_gather(parts, padded.contiguous())
+        return torch.cat([parts[r][:b[r + 1] - b[r]] for r in range(self.world_size)])
+
+    def sum_over_ranks(self, values: dict) -> dict:
+        """``{name: sum over ranks of value}`` for float values (one all-reduce)."""
+        if not self.active or not values:
+            return dict(values)
+        import torch.distributed as dist
+
+        names = sorted(values)
+        t = torch.tensor([float(values[k]) for k in names], dtype=torch.float64)
+        dist.all_reduce(t)
+        return dict(zip(names, t.tolist()))
+
+    # -- networks and coordination --------------------------------------------------------------
+    def wrap(self, module: torch.nn.Module, *, find_unused_parameters: bool = False) -> torch.nn.Module:
+        """``module`` wrapped in DistributedDataParallel (itself for a single process).
+
+        The wrapper averages gradients over the ranks; keep the unwrapped
+        module for state dicts and encoders.  A method whose loss leaves some
+        parameters of a module without gradient (a head it does not train)
+        passes ``find_unused_parameters=True``.
+        """
+        if not self.active or not any(p.requires_grad for p in module.parameters()):
+            return module
+        from torch.nn.parallel import DistributedDataParallel
+
+        device = next(module.parameters()).device
+        ids = [device] if device.type == "cuda" else None
+        return DistributedDataParallel(module, device_ids=ids, find_unused_parameters=find_unused_parameters)
+
+    def gather_to_main(self, obj) -> list | None:
+        """Every rank's ``obj`` in rank order on rank 0 (None on the other ranks)."""
+        if not self.active:
+            return [obj]
+        import torch.distributed as dist
+
+        out = [None] * self.world_size if self.is_main else None
+        dist.gather_object(obj, out, dst=0)
+        return out
+
+    def broadcast(self, obj):
+        """Rank 0's ``obj``, on every rank."""
+        if not self.active:
+            return obj
+        import torch.distributed as dist
+
+        box = [obj]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def barrier(self) -> None:
+        """Wait until every rank gets here."""
+        if self.active:
+            import torch.distributed as dist
+
+            dist.barrier()
+
+
+#: The default: one process.
+SINGLE_PROCESS = Distribution()

@@ -1,0 +1,121 @@
+"""Data-parallel training and encoding with torch.distributed (2 gloo workers on CPU)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from dist_testing import run_workers, train_tiny_worker
+from hashx.data import save_generic
+from hashx.metrics import mean_average_precision
+from hashx.methods import configure
+from hashx.train import LAST_CHECKPOINT, Distribution, load_checkpoint, load_encoder, train
+from method_testing import TINY_RUN, TINY_SETTINGS
+from ssah_testing import tiny_dataset, tiny_split
+
+torch.set_num_threads(1)
+pytestmark = pytest.mark.slow
+
+
+def _query_map(checkpoint):
+    ds, split = tiny_dataset(), tiny_split()
+    enc = load_encoder(checkpoint)
+    q, db = ds.subset(split.query), ds.subset(split.retrieval)
+    return (mean_average_precision(enc.encode("image", q.image), enc.encode("text", db.text), q.labels, db.labels),
+            mean_average_precision(enc.encode("text", q.text), enc.encode("image", db.image), q.labels, db.labels))
+
+
+def test_shard_arithmetic():
+    d = Distribution(rank=1, world_size=3)
+    rows = np.arange(10, 20)
+    assert d.bounds(10) == [0, 3, 6, 10]
+    local, weight = d.shard(rows)
+    assert local.tolist() == [13, 14, 15] and weight == pytest.approx(3 * 3 / 10)
+    # a batch smaller than the world: an empty part becomes a stand-in item that counts for nothing
+    parts = [Distribution(rank=r, world_size=3).shard(np.arange(5, 7)) for r in range(3)]
+    assert [(p[0].tolist(), p[1]) for p in parts] == [([5], 0.0), ([5], 1.5), ([6], 1.5)]
+    single = Distribution()
+    assert single.shard(rows)[0] is rows and single.shard(rows)[1] == 1.0 and not single.active
+    # the weights make the mean over ranks of the weighted part means the global mean
+    values = np.arange(10.0)
+    b = d.bounds(10)
+    weights = [Distribution(rank=r, world_size=3).shard(rows)[1] for r in range(3)]
+    assert np.mean([w * values[b[r]:b[r + 1]].mean() for r, w in enumerate(weights)]) == pytest.approx(values.mean())
+    with pytest.raises(ValueError):
+        Distribution(rank=3, world_size=3)
+
+
+def test_two_workers_train_the_single_process_objective(tmp_path):
+    run_values = {**TINY_RUN, "epochs": 3}
+    run, settings = configure("ssah", {**run_values, **{f"ssah.{k}": v for k, v in TINY_SETTINGS["ssah"].items()}})
+    single = train(tiny_dataset(), tiny_split(), tmp_path / "single", method=settings, run=run)
+    run_workers(train_tiny_worker, 2, str(tmp_path / "ddp"), "ssah", TINY_SETTINGS["ssah"], run_values)
+    ddp = json.loads((tmp_path / "ddp" / "result.json").read_text())
+    # the same global batches and objective: the loss curves agree up to float summation order
+    assert len(ddp["history"]) == len(single.history) == 3
+    for a, b in zip(single.history, ddp["history"]):
+        assert a["losses"].keys() == b["losses"].keys()
+        for name in a["losses"]:
+            assert b["losses"][name] == pytest.approx(a["losses"][name], rel=1e-3, abs=1e-5), (a["epoch"], name)
+    ckpt = load_checkpoint(tmp_path / "ddp" / "model-best.pt")  # rank 0 wrote a checkpoint that loads
+    assert ckpt["run"]["nbits"] == 16 and not list((tmp_path / "ddp").glob("*.tmp"))
+    for x, y in zip(_query_map(single.best_checkpoint), _query_map(tmp_path / "ddp" / "model-best.pt")):
+        assert abs(x - y) <= 0.01, (x, y)
+
+
+def _hashx(*args, **kw):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "hashx", *map(str, args)], env=env, capture_output=True, text=True,
+                          **kw)
+
+
+TRAIN = ["train", "--dataset", "synthetic", "--bits", "16", "--set", "hidden_dim=64", "--set", "feature_dim=32",
+         "--set", "eval_batch_size=1024", "-q"]
+
+
+def test_killed_mid_epoch_resumes_under_two_workers(tmp_path):
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "hashx", *TRAIN, "--epochs", "4", "--nproc", "2", "--out", str(out)]
+    proc = subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    last = out / "ssah-16bits" / LAST_CHECKPOINT
+    deadline = time.time() + 600
+    while not last.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert last.exists(), proc.stderr.read().decode()[-2000:]
+    epoch0 = load_checkpoint(last)["epoch"]
+    seconds = load_checkpoint(last)["training"]["trainer"]["history"][-1]["seconds"]
+    time.sleep(max(0.3, seconds / 2))  # inside the next epoch
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert load_checkpoint(last)["epoch"] < 3
+    r = _hashx(*TRAIN, "--epochs", "4", "--nproc", "2", "--out", out, "--resume")
+    assert r.returncode == 0, r.stderr[-3000:]
+    ckpt = load_checkpoint(last)
+    history = ckpt["training"]["trainer"]["history"]
+    assert [h["epoch"] for h in history] == [0, 1, 2, 3] and ckpt["training"]["trainer"]["finished"]
+    assert epoch0 >= 0 and load_encoder(out / "ssah-16bits" / "model-best.pt").nbits == 16
+    assert not list((out / "ssah-16bits").glob(".*.tmp"))
+
+
+def test_sharded_encoding_is_byte_identical(tmp_path):
+    ds, split = tiny_dataset(n=300), tiny_split(n=300, n_query=40, n_train=200, n_val=20)
+    run, settings = configure("ssah", {**TINY_RUN, "epochs": 1, **{f"ssah.{k}": v for k, v in
+                                                                   TINY_SETTINGS["ssah"].items()}})
+    result = train(ds, split, tmp_path / "run", method=settings, run=run)
+    save_generic(tmp_path / "data.npz", ds)
+    for modality in ("image", "text"):
+        one = _hashx("encode", "--checkpoint", result.best_checkpoint, "--modality", modality, "--input",
+                     tmp_path / "data.npz", "--batch-size", "37", "--out", tmp_path / f"one-{modality}.hxc", "-q")
+        two = _hashx("encode", "--checkpoint", result.best_checkpoint, "--modality", modality, "--input",
+                     tmp_path / "data.npz", "--batch-size", "37", "--nproc", "2", "--out",
+                     tmp_path / f"two-{modality}.hxc", "-q")
+        assert one.returncode == 0 and two.returncode == 0, (one.stderr[-2000:], two.stderr[-2000:])
+        assert (tmp_path / f"one-{modality}.hxc").read_bytes() == (tmp_path / f"two-{modality}.hxc").read_bytes()
