@@ -187,6 +187,55 @@ class HammingIndex(BaseHammingIndex):
                 return
             yield item
 
+    # -------------------------------------------------------------- faiss
+    def to_faiss(self):
+        """An ``faiss.IndexBinaryFlat`` holding this index's codes (ids = row numbers).
+
+        Delegates to :func:`hashx.search.faiss_interop.to_faiss`; faiss is an
+        optional dependency, imported only here (an ImportError says what to
+        install).  The codes are copied byte for byte, so faiss finds the
+        same distances.
+
+        Returns
+        -------
+        faiss.IndexBinaryFlat
+            ``d = nbits``, ``ntotal = self.ntotal``.
+        """
+        from .faiss_interop import to_faiss
+
+        return to_faiss(self)
+
+    @classmethod
+    def from_faiss(cls, faiss_index, *, threads: int | None = None) -> HammingIndex:
+        """A HammingIndex with the codes of a faiss binary index.
+
+        Delegates to :func:`hashx.search.faiss_interop.from_faiss`: an
+        ``IndexBinaryFlat``, an ``IndexBinaryIDMap``/``IndexBinaryIDMap2``
+        over one, or an ``IndexBinaryIVF``, whose ids must be
+        ``0 .. ntotal - 1``.  ``index.from_faiss(index.to_faiss())`` searches
+        exactly like ``index`` (distances and ids, ties by id).
+
+        Parameters
+        ----------
+        faiss_index : faiss binary index
+        threads : int, optional
+            As in the constructor.
+
+        Returns
+        -------
+        HammingIndex
+
+        Raises
+        ------
+        HashxTypeError
+            Not a supported faiss binary index.
+        HashxValueError
+            Its ids are not ``0 .. ntotal - 1``.
+        """
+        from .faiss_interop import from_faiss
+
+        return from_faiss(faiss_index, threads=threads)
+
     # -------------------------------------------------------------- persistence
     def save(self, path) -> None:
         """Write the codes to a hashx code file, atomically.
