@@ -5,6 +5,7 @@ Usage::
     python benchmarks/search_speed.py                     # full grid (takes a while at 10M)
     python benchmarks/search_speed.py --quick             # 100k and 1M, 64 bits, 2 threads
     python benchmarks/search_speed.py --sizes 1000000 10000000 --bits 64 --threads 2 --repeats 5
+    python benchmarks/search_speed.py --index mih         # the same grid with MultiIndexHammingIndex
 
 For every (code kind, N, nbits, threads): Q queries (default 1000), k = 100,
 exact top-k with hashx and with faiss ``IndexBinaryFlat`` in both of its modes
@@ -34,6 +35,12 @@ median of several ``numpy.sum`` over a 1 GiB int64 array; numpy sums on one
 thread) and, for comparison, a multi-threaded numba read at each thread count.
 Each case prints its bytes / bandwidth bound: the time it takes to read the
 database once (plus, for the full ranking, to write the ranking).
+
+Every run first prints where it was measured: the CPU model, the vector
+flags that decide how the scan is vectorised (AVX2, AVX-512 F/BW/VL,
+VPOPCNTDQ, BITALG), numba's compile target (``NUMBA_CPU_NAME`` or the host)
+and whether hashx asked LLVM for 512-bit vectors (on CPUs with VPOPCNTDQ, see
+``hashx/search/_target.py``).
 
 Output: a markdown table on stdout and a JSON file (``--out``, default
 ``bench-out/search_speed.json``) with the machine, the bandwidths and every
@@ -77,8 +84,12 @@ def machine() -> dict:
     import faiss
     import numba
 
+    from hashx.search._target import compile_target
+
     return {
         "cpu": model,
+        "cpu_vector_flags": cpu_vector_flags(),
+        "numba_target": compile_target(),
         "logical_cpus": os.cpu_count(),
         "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
@@ -90,6 +101,30 @@ def machine() -> dict:
         "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
     }
+
+
+#: /proc/cpuinfo flags that decide how the scan is vectorised.
+VECTOR_FLAGS = ("avx2", "avx512f", "avx512bw", "avx512vl", "avx512_vpopcntdq", "avx512_bitalg")
+
+
+def cpu_vector_flags() -> list[str]:
+    """The VECTOR_FLAGS this CPU reports (empty when /proc/cpuinfo is unavailable)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                return [f for f in VECTOR_FLAGS if f in flags]
+    except OSError:
+        pass
+    return []
+
+
+def describe_machine(info: dict) -> str:
+    """One line: CPU model, its vector flags and what numba compiles for (printed above every table)."""
+    target = info["numba_target"]
+    return (f"CPU: {info['cpu']} ({info['usable_cpus']} usable CPUs), flags {' '.join(info['cpu_vector_flags']) or '-'}; "
+            f"numba target {target['cpu']} ({target['cpu_source']}), "
+            f"{'512' if target['wide_vectors'] else 'LLVM-default'}-bit scan vectors")
 
 
 def read_bandwidth(threads_list, repeats=5) -> dict:
@@ -155,14 +190,14 @@ def timed(fn, repeats: int):
     return result, float(np.median(walls)), float(np.median(cpus))
 
 
-def single_latency(search, queries, count):
-    """Median wall seconds of one ``search(one_query)`` call, over ``count`` queries."""
+def single_latency(search, queries, count, clock=time.perf_counter):
+    """Median seconds (of ``clock``: wall by default) of one ``search(one_query)`` call, over ``count`` queries."""
     search(queries[:1])
     times = []
     for i in range(count):
-        t = time.perf_counter()
+        t = clock()
         search(queries[i % len(queries): i % len(queries) + 1])
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return float(np.median(times)), float(np.percentile(times, 10))
 
 
@@ -170,19 +205,24 @@ def single_latency(search, queries, count):
 def run_case(kind, n, nbits, threads, args, bandwidth):
     import faiss
 
-    from hashx import HammingIndex
+    from hashx import HammingIndex, MultiIndexHammingIndex
 
     db = make_codes(kind, n, nbits, seed=n + nbits)
     queries = make_codes(kind, args.queries, nbits, seed=n + nbits + 1)
-    index = HammingIndex(nbits, threads=threads)
+    index = {"exact": HammingIndex, "mih": MultiIndexHammingIndex}[args.index](nbits, threads=threads)
     index.add(db)
+    build = time.perf_counter()
+    if args.index == "mih":
+        index.build()
+    build = time.perf_counter() - build
     flat = faiss.IndexBinaryFlat(nbits)
     flat.add(db)
     faiss.omp_set_num_threads(threads)
 
     (D, I), t_hashx, c_hashx = timed(lambda: index.search(queries, K), args.repeats)
     row = {"kind": kind, "n": n, "nbits": nbits, "threads": threads, "queries": args.queries, "k": K,
-           "db_bytes": int(db.nbytes), "hashx_s": t_hashx, "hashx_cpu_s": c_hashx}
+           "index": args.index, "build_s": build, "db_bytes": int(db.nbytes), "hashx_s": t_hashx,
+           "hashx_cpu_s": c_hashx}
     same = True
     for mode, heap in (("faiss_heap", True), ("faiss_count", False)):
         flat.use_heap = heap
@@ -203,7 +243,7 @@ def run_case(kind, n, nbits, threads, args, bandwidth):
         row["single_bound_numpy_s"] = db.nbytes / bandwidth["numpy_sum"]
         row["single_bound_threads_s"] = db.nbytes / bandwidth[f"numba_{threads}_threads"]
 
-    if args.rank and n == 1_000_000 and nbits == 64:
+    if args.rank and n == 1_000_000 and nbits == 64 and args.index == "exact":
         rank_q = queries[: args.rank]
         _, t, c = timed(lambda: [None for _ in index.rank(rank_q)], max(1, args.repeats // 2))
         row["rank_ms_per_query"] = 1e3 * t / len(rank_q)
@@ -274,6 +314,9 @@ def main(argv=None) -> int:
     p.add_argument("--queries", type=int, default=1000, help="queries per batch (default 1000)")
     p.add_argument("--single", type=int, default=None, help="single-query calls timed per case (default 100; 0: skip)")
     p.add_argument("--rank", type=int, default=50, help="queries fully ranked at 1M x 64 (0: skip)")
+    p.add_argument("--index", choices=["exact", "mih"], default="exact",
+                   help="the hashx index timed: HammingIndex (linear scan, default) or MultiIndexHammingIndex "
+                        "(its tables built before timing; see benchmarks/mih_speed.py for its own grid)")
     p.add_argument("--omp-wait-policy", choices=["default", "passive", "active"], default="default",
                    help="set OMP_WAIT_POLICY for numba's and faiss's OpenMP runtimes before they start "
                         "(default: leave the environment alone); 'passive' helps on a machine whose cores "
@@ -297,6 +340,7 @@ def main(argv=None) -> int:
     import numba
 
     info["numba_threading_layer"] = numba.threading_layer()
+    print(describe_machine(info))
     print(f"machine: {info['cpu']}, {info['usable_cpus']} usable CPUs, numba {info['numba']} "
           f"({info['numba_threading_layer']} threading layer), faiss {info['faiss']}, "
           f"OMP_WAIT_POLICY {info['omp_wait_policy']}, "
@@ -314,7 +358,7 @@ def main(argv=None) -> int:
                           f"count {fmt_ms(row['faiss_count_s'])} ms, ratio {row['ratio']:.2f}, "
                           f"D equal {row['distances_identical']}", flush=True)
     print()
-    print(f"Q = {args.queries} queries, k = {K}; times are medians of {args.repeats} runs (ms); ratio = faiss "
+    print(f"hashx index: {args.index}. Q = {args.queries} queries, k = {K}; times are medians of {args.repeats} runs (ms); ratio = faiss "
           "better mode / hashx (wall); cpu ratio = the same with CPU time of all threads; bound = database "
           "bytes / numpy read bandwidth; 1q = one query per call (median).")
     print()

@@ -6,8 +6,9 @@ binarize, pack_codes, unpack_codes
     Sign quantisation and bit packing (:mod:`hashx.codes`).
 save_codes, load_codes
     The hashx code file (:mod:`hashx.codefile`).
-HammingIndex
-    Exact Hamming search engine (:mod:`hashx.search`).
+HammingIndex, MultiIndexHammingIndex
+    Exact Hamming search: a linear scan, and multi-index hashing for large
+    collections (:mod:`hashx.search`).
 
 The heavier parts are imported on demand: :mod:`hashx.metrics`,
 :mod:`hashx.data`, :mod:`hashx.models`, :mod:`hashx.methods`,
@@ -24,6 +25,7 @@ from .codes import pack_codes as pack_codes
 from .codes import unpack_codes as unpack_codes
 from .exceptions import HashxError as HashxError
 from .search import HammingIndex as HammingIndex
+from .search import MultiIndexHammingIndex as MultiIndexHammingIndex
 
 __all__ = [
     "__version__",
@@ -33,5 +35,6 @@ __all__ = [
     "save_codes",
     "load_codes",
     "HammingIndex",
+    "MultiIndexHammingIndex",
     "HashxError",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["distance_matrix", "oracle_rank", "oracle_search", "oracle_range_search",
+__all__ = ["distance_matrix", "oracle_rank", "oracle_search", "oracle_range_search", "make_index", "INDEX_KINDS",
            "uniform_codes", "clustered_codes", "make_case", "NBITS", "KINDS"]
 
 #: Every code length the engine is tested at.
@@ -87,3 +87,24 @@ def make_case(kind: str, nbits: int, n: int, nq: int, seed: int):
     db, queries = codes[:n], codes[n:].copy()
     queries[: min(2, nq)] = db[[0, n // 2][: min(2, nq)]]
     return db, queries
+
+
+#: The index classes every engine test runs against (see :func:`make_index`).
+INDEX_KINDS = ["exact", "mih"]
+
+
+def make_index(kind: str, nbits: int, **kwargs):
+    """A HammingIndex (``"exact"``) or a MultiIndexHammingIndex (``"mih"``).
+
+    The multi-index gets a budget of 50 linear scans per query, so that on the
+    tests' small databases its queries take the multi-index path (with the
+    default budget of one scan most would be answered by the scan it falls
+    back to); results must be identical either way.
+    """
+    from hashx import HammingIndex, MultiIndexHammingIndex
+
+    if kind == "exact":
+        return HammingIndex(nbits, **kwargs)
+    index = MultiIndexHammingIndex(nbits, **kwargs)
+    index._budget_scale = 50.0
+    return index

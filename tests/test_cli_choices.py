@@ -11,6 +11,7 @@ from hashx.features.registry import BACKBONES
 from hashx.features.text_features import TEXT_METHODS
 from hashx.experiments import DB_CODES, VARIANTS
 from hashx.methods import METHODS
+from hashx.search import INDEX_KINDS
 from hashx.metrics._inputs import TIES
 from hashx.train import MODALITIES
 from hashx_cli._choices import RegistryChoice
@@ -25,6 +26,7 @@ EXPECTED = {
     "--preset": list(SYNTHETIC_PRESETS),
     "--format": list(CODE_FORMATS),
     "--values": list(MAT_VALUES),
+    "--index": list(INDEX_KINDS),
     "--backbone": None,  # two lists: every backbone (images), the CLIP ones (text); checked below
     "--method": None,  # hashx train's methods and variants, hashx data text-features' methods; checked below
 }

@@ -45,6 +45,30 @@ def test_flat_round_trip_and_search(kind, nbits):
         assert np.array_equal(got, want)  # identical results, ties included
 
 
+@pytest.mark.parametrize("nbits", [24, 64, 128])
+def test_index_methods_round_trip_searches_identically(nbits):
+    """HammingIndex.to_faiss / HammingIndex.from_faiss: same codes, and every search of the index that
+    comes back (top-k with ties by id, k up to ntotal, range search) equals the original's and the oracle's."""
+    codes, queries = make_case("clustered", nbits, 500, 20, seed=7)
+    codes = np.concatenate([codes, codes[:50]])  # duplicates: ties that only the id order breaks
+    ours = _index(codes, nbits)
+    flat = ours.to_faiss()
+    assert isinstance(flat, faiss.IndexBinaryFlat) and flat.d == nbits and flat.ntotal == 550
+    back = HammingIndex.from_faiss(flat, threads=1)
+    assert isinstance(back, HammingIndex) and back.nbits == nbits and np.array_equal(back.codes, codes)
+    true = distance_matrix(queries, codes)
+    for k in (1, 10, 550):
+        D, I = back.search(queries, k)
+        want_I = np.argsort(true, axis=1, kind="stable")[:, :k]  # ascending distance, then id
+        assert np.array_equal(I, want_I) and np.array_equal(D, np.take_along_axis(true, want_I, axis=1))
+        for got, want in zip((D, I), ours.search(queries, k)):
+            assert np.array_equal(got, want)
+    for got, want in zip(back.range_search(queries, nbits // 4), ours.range_search(queries, nbits // 4)):
+        assert np.array_equal(got, want)
+    with pytest.raises(HashxTypeError, match="must be a faiss binary index"):
+        HammingIndex.from_faiss(faiss.IndexFlatL2(8))
+
+
 def test_ivf_codes_come_back_in_id_order_and_search_identically():
     nbits = 64
     codes, queries = make_case("clustered", nbits, 2000, 30, seed=3)

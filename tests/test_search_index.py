@@ -1,4 +1,4 @@
-"""HammingIndex: the verbs, bad input, empty cases, save/load and the thread setting."""
+"""Every index class: the verbs, bad input, empty cases, save/load and the thread setting."""
 
 import os
 import subprocess
@@ -9,23 +9,33 @@ import numpy as np
 import pytest
 
 import search_oracle as oracle
-from hashx import HammingIndex
-from hashx.codefile import HEADER_SIZE
+from hashx import HammingIndex, MultiIndexHammingIndex
+from hashx.codefile import HEADER_SIZE as CODE_HEADER_SIZE
 from hashx.exceptions import CodeFileError, HashxTypeError, HashxValueError
+from hashx.search._mih_file import HEADER_SIZE as MIH_HEADER_SIZE
 from hashx.search._threads import max_threads
 
+KINDS = oracle.INDEX_KINDS
+CLASSES = {"exact": HammingIndex, "mih": MultiIndexHammingIndex}
+HEADER_SIZE = {"exact": CODE_HEADER_SIZE, "mih": MIH_HEADER_SIZE}
 
-def _index(nbits=64, n=500, seed=0, **kw):
+
+def _index(nbits=64, n=500, seed=0, kind="exact", **kw):
     db, queries = oracle.make_case("clustered", nbits, n, 10, seed=seed)
-    index = HammingIndex(nbits, **kw)
+    index = oracle.make_index(kind, nbits, **kw)
     index.add(db)
     return index, db, queries
 
 
+def _methods(kind):
+    return ["add", "search", "range_search"] + (["rank"] if kind == "exact" else [])
+
+
 # ---------------------------------------------------------------------- verbs
-def test_ids_follow_add_order_and_reset_restarts_them():
+@pytest.mark.parametrize("kind", KINDS)
+def test_ids_follow_add_order_and_reset_restarts_them(kind):
     db, queries = oracle.make_case("uniform", 32, 300, 5, seed=1)
-    index = HammingIndex(32)
+    index = oracle.make_index(kind, 32)
     assert index.ntotal == 0 and len(index) == 0
     for a, z in ((0, 100), (100, 101), (101, 300)):
         index.add(db[a:z])
@@ -40,8 +50,9 @@ def test_ids_follow_add_order_and_reset_restarts_them():
     assert I.tolist() == [[0]]
 
 
-def test_add_copies_and_codes_view_is_read_only():
-    index, db, queries = _index()
+@pytest.mark.parametrize("kind", KINDS)
+def test_add_copies_and_codes_view_is_read_only(kind):
+    index, db, queries = _index(kind=kind)
     D, I = index.search(queries, 5)
     db[:] = 0  # the caller's array changes; the index must not
     D2, I2 = index.search(queries, 5)
@@ -50,38 +61,44 @@ def test_add_copies_and_codes_view_is_read_only():
         index.codes[0, 0] = 1
 
 
-def test_add_empty_is_a_no_op_and_repr_is_informative():
-    index = HammingIndex(16, threads=1)
+@pytest.mark.parametrize("kind", KINDS)
+def test_add_empty_is_a_no_op_and_repr_is_informative(kind):
+    index = oracle.make_index(kind, 16, threads=1)
     index.add(np.zeros((0, 2), dtype=np.uint8))
     assert index.ntotal == 0
-    assert repr(index) == "HammingIndex(nbits=16, ntotal=0, threads=1)"
+    assert repr(index) == {"exact": "HammingIndex(nbits=16, ntotal=0, threads=1)",
+                           "mih": "MultiIndexHammingIndex(nbits=16, m=None, ntotal=0, threads=1)"}[kind]
 
 
-def test_empty_queries_give_documented_empty_results():
-    index, _, _ = _index()
+@pytest.mark.parametrize("kind", KINDS)
+def test_empty_queries_give_documented_empty_results(kind):
+    index, _, _ = _index(kind=kind)
     none = np.zeros((0, 8), dtype=np.uint8)
     D, I = index.search(none, 4)
     assert D.shape == I.shape == (0, 4) and D.dtype == np.int32 and I.dtype == np.int64
     lims, D, I = index.range_search(none, 3)
     assert lims.tolist() == [0] and D.shape == I.shape == (0,)
-    assert list(index.rank(none)) == []
+    if kind == "exact":
+        assert list(index.rank(none)) == []
 
 
-def test_empty_index_gives_padding_and_empty_results():
-    index = HammingIndex(48)
+@pytest.mark.parametrize("kind", KINDS)
+def test_empty_index_gives_padding_and_empty_results(kind):
+    index = oracle.make_index(kind, 48)
     queries = np.ones((2, 6), dtype=np.uint8)
     D, I = index.search(queries, 3)
     assert D.tolist() == [[49] * 3] * 2 and I.tolist() == [[-1] * 3] * 2
     lims, D, I = index.range_search(queries, 48)
     assert lims.tolist() == [0, 0, 0] and D.size == I.size == 0
-    [(start, D, I)] = index.rank(queries)
-    assert start == 0 and D.shape == I.shape == (2, 0)
+    if kind == "exact":
+        [(start, D, I)] = index.rank(queries)
+        assert start == 0 and D.shape == I.shape == (2, 0)
 
 
 # ------------------------------------------------------------------ bad input
-@pytest.mark.parametrize("method", ["add", "search", "range_search", "rank"])
-def test_wrong_dtype_names_uint8(method):
-    index, _, _ = _index()
+@pytest.mark.parametrize("kind,method", [(k, m) for k in KINDS for m in _methods(k)])
+def test_wrong_dtype_names_uint8(kind, method):
+    index, _, _ = _index(kind=kind)
     args = {"add": (), "search": (3,), "range_search": (3,), "rank": ()}[method]
     for bad in (np.zeros((2, 8), dtype=np.int8), np.zeros((2, 8), dtype=np.float32), [[0] * 8]):
         with pytest.raises(HashxTypeError, match="uint8") as info:
@@ -89,9 +106,9 @@ def test_wrong_dtype_names_uint8(method):
         assert isinstance(info.value, TypeError)
 
 
-@pytest.mark.parametrize("method", ["add", "search", "range_search", "rank"])
-def test_wrong_width_names_the_expected_shape(method):
-    index, _, _ = _index(nbits=64)
+@pytest.mark.parametrize("kind,method", [(k, m) for k in KINDS for m in _methods(k)])
+def test_wrong_width_names_the_expected_shape(kind, method):
+    index, _, _ = _index(nbits=64, kind=kind)
     args = {"add": (), "search": (3,), "range_search": (3,), "rank": ()}[method]
     for bad in (np.zeros((2, 4), dtype=np.uint8), np.zeros(8, dtype=np.uint8), np.zeros((2, 8, 1), dtype=np.uint8)):
         with pytest.raises(HashxValueError, match=r"\(n, 8\) for nbits=64") as info:
@@ -99,35 +116,40 @@ def test_wrong_width_names_the_expected_shape(method):
         assert isinstance(info.value, ValueError)
 
 
-def test_bad_k_radius_and_memory():
-    index, _, queries = _index()
-    with pytest.raises(HashxValueError, match="'k' parameter of HammingIndex.search must be an int >= 1. Got 0"):
+@pytest.mark.parametrize("kind", KINDS)
+def test_bad_k_radius_and_memory(kind):
+    index, _, queries = _index(kind=kind)
+    name = type(index).__name__
+    with pytest.raises(HashxValueError, match=f"'k' parameter of {name}.search must be an int >= 1. Got 0"):
         index.search(queries, 0)
     with pytest.raises(HashxTypeError, match="'k'"):
         index.search(queries, 2.0)
     with pytest.raises(HashxTypeError, match="'k'"):
         index.search(queries, True)
-    with pytest.raises(HashxValueError, match="'radius' parameter of HammingIndex.range_search must be an int >= 0"):
+    with pytest.raises(HashxValueError, match=f"'radius' parameter of {name}.range_search must be an int >= 0"):
         index.range_search(queries, -1)
     with pytest.raises(HashxTypeError, match="'radius'"):
         index.range_search(queries, None)
-    with pytest.raises(HashxValueError, match="'max_memory'"):
-        index.rank(queries, max_memory=0)
+    if kind == "exact":
+        with pytest.raises(HashxValueError, match="'max_memory'"):
+            index.rank(queries, max_memory=0)
     D, I = index.search(queries, np.int64(3))  # numpy integers are fine
     assert D.shape == (10, 3)
 
 
-def test_bad_nbits_and_threads():
+@pytest.mark.parametrize("kind", KINDS)
+def test_bad_nbits_and_threads(kind):
+    cls = CLASSES[kind]
     with pytest.raises(HashxValueError, match="multiple of 8"):
-        HammingIndex(12)
+        cls(12)
     with pytest.raises(HashxTypeError, match="'nbits'"):
-        HammingIndex("64")
+        cls("64")
     with pytest.raises(HashxValueError, match="'threads'"):
-        HammingIndex(64, threads=0)
+        cls(64, threads=0)
     with pytest.raises(HashxValueError, match=rf"'threads'.*\[1, {max_threads()}\]"):
-        HammingIndex(64, threads=max_threads() + 1)
+        cls(64, threads=max_threads() + 1)
     with pytest.raises(HashxTypeError, match="'threads'"):
-        HammingIndex(64, threads=1.0)
+        cls(64, threads=1.0)
 
 
 # ---------------------------------------------------------------- persistence
@@ -139,13 +161,14 @@ def _memory_mapped(array):
     return False
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("nbits", [16, 24, 32, 64, 256])
 @pytest.mark.parametrize("mmap", [True, False])
-def test_save_load_search_identical(tmp_path, nbits, mmap):
-    index, db, queries = _index(nbits=nbits, n=700, seed=nbits)
+def test_save_load_search_identical(tmp_path, nbits, mmap, kind):
+    index, db, queries = _index(nbits=nbits, n=700, seed=nbits, kind=kind)
     path = tmp_path / "index.hxc"
     index.save(path)
-    loaded = HammingIndex.load(path, mmap=mmap)
+    loaded = CLASSES[kind].load(path, mmap=mmap)
     assert loaded.nbits == nbits and loaded.ntotal == 700
     np.testing.assert_array_equal(loaded.codes, db)
     for k in (1, 50):
@@ -153,72 +176,82 @@ def test_save_load_search_identical(tmp_path, nbits, mmap):
             np.testing.assert_array_equal(got, want)
     for got, want in zip(loaded.range_search(queries, nbits // 4), index.range_search(queries, nbits // 4)):
         np.testing.assert_array_equal(got, want)
-    (_, d1, i1), (_, d2, i2) = next(loaded.rank(queries)), next(index.rank(queries))
-    np.testing.assert_array_equal(i1, i2)
-    # searched in place, without a copy, whenever the codes need no padding
-    assert _memory_mapped(loaded.codes) == (mmap and nbits % 32 == 0)
+    if kind == "exact":
+        (_, d1, i1), (_, d2, i2) = next(loaded.rank(queries)), next(index.rank(queries))
+        np.testing.assert_array_equal(i1, i2)
+        np.testing.assert_array_equal(d1, d2)
+    # searched in place, without a copy, whenever the codes need no padding (a
+    # multi-index file stores them padded)
+    assert _memory_mapped(loaded.codes) == (mmap and (nbits % 32 == 0 or kind == "mih"))
 
 
-def test_loaded_index_can_grow_and_be_saved_over_its_own_file(tmp_path):
-    index, db, queries = _index(nbits=64, n=300)
+@pytest.mark.parametrize("kind", KINDS)
+def test_loaded_index_can_grow_and_be_saved_over_its_own_file(tmp_path, kind):
+    index, db, queries = _index(nbits=64, n=300, kind=kind)
     path = tmp_path / "index.hxc"
     index.save(path)
-    loaded = HammingIndex.load(path)
+    loaded = CLASSES[kind].load(path)
     extra = oracle.uniform_codes(np.random.default_rng(5), 50, 64)
     loaded.add(extra)  # copies the memory map first
     both = np.concatenate([db, extra])
     np.testing.assert_array_equal(loaded.search(queries, 20)[1], oracle.oracle_search(queries, both, 20, 64)[1])
     loaded.save(path)
-    again = HammingIndex.load(path, threads=1)
+    again = CLASSES[kind].load(path, threads=1)
     np.testing.assert_array_equal(again.codes, both)
     assert again.threads == 1
 
 
-def test_empty_index_round_trip(tmp_path):
+@pytest.mark.parametrize("kind", KINDS)
+def test_empty_index_round_trip(tmp_path, kind):
     path = tmp_path / "empty.hxc"
-    HammingIndex(128).save(path)
-    loaded = HammingIndex.load(path)
+    CLASSES[kind](128).save(path)
+    loaded = CLASSES[kind].load(path)
     assert loaded.nbits == 128 and loaded.ntotal == 0
+    assert loaded.search(np.zeros((1, 16), np.uint8), 2)[1].tolist() == [[-1, -1]]
 
 
-def _saved(tmp_path):
-    index, _, _ = _index(nbits=64, n=200)
+def _saved(tmp_path, kind):
+    index, _, _ = _index(nbits=64, n=200, kind=kind)
     path = tmp_path / "index.hxc"
     index.save(path)
     return path
 
 
-def test_truncated_file_raises(tmp_path):
-    path = _saved(tmp_path)
+@pytest.mark.parametrize("kind", KINDS)
+def test_truncated_file_raises(tmp_path, kind):
+    path = _saved(tmp_path, kind)
     path.write_bytes(path.read_bytes()[:-3])
     with pytest.raises(CodeFileError, match="truncated"):
-        HammingIndex.load(path)
+        CLASSES[kind].load(path)
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("mmap", [True, False])
-def test_flipped_payload_byte_raises(tmp_path, mmap):
-    path = _saved(tmp_path)
+def test_flipped_payload_byte_raises(tmp_path, mmap, kind):
+    path = _saved(tmp_path, kind)
     raw = bytearray(path.read_bytes())
-    raw[HEADER_SIZE + 77] ^= 0x10
+    raw[HEADER_SIZE[kind] + 77] ^= 0x10
     path.write_bytes(bytes(raw))
     with pytest.raises(CodeFileError, match="checksum"):
-        HammingIndex.load(path, mmap=mmap)
+        CLASSES[kind].load(path, mmap=mmap)
 
 
-def test_wrong_magic_raises(tmp_path):
-    path = _saved(tmp_path)
+@pytest.mark.parametrize("kind", KINDS)
+def test_wrong_magic_raises(tmp_path, kind):
+    path = _saved(tmp_path, kind)
     raw = bytearray(path.read_bytes())
     raw[:8] = b"NOTHASHX"
     path.write_bytes(bytes(raw))
-    with pytest.raises(CodeFileError, match="not a hashx code file"):
-        HammingIndex.load(path)
+    with pytest.raises(CodeFileError, match="not a hashx (code|multi-index) file"):
+        CLASSES[kind].load(path)
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("failing", ["fsync", "replace"])
-def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch, failing):
-    path = _saved(tmp_path)
+def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch, failing, kind):
+    path = _saved(tmp_path, kind)
     before = path.read_bytes()
-    bigger, _, queries = _index(nbits=64, n=900, seed=3)
+    bigger, _, queries = _index(nbits=64, n=900, seed=3, kind=kind)
 
     def boom(*args, **kwargs):
         raise OSError("disk unplugged")
@@ -229,7 +262,7 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch, failing):
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.hxc"]  # no temp file left
-    assert HammingIndex.load(path).ntotal == 200
+    assert CLASSES[kind].load(path).ntotal == 200
 
 
 # -------------------------------------------------------------------- threads
@@ -237,7 +270,6 @@ def test_thread_counts_give_identical_results():
     # in a child with two numba threads, whatever this machine's core count
     code = textwrap.dedent("""
         import numpy as np, search_oracle as oracle
-        from hashx import HammingIndex
         import numba
         import hashx.search._threads as t
         assert numba.config.NUMBA_NUM_THREADS == 2
@@ -245,16 +277,20 @@ def test_thread_counts_give_identical_results():
         for nbits, n, nq in ((64, 40_000, 1), (64, 5000, 40), (48, 40_000, 3), (128, 3000, 9)):
             db, q = oracle.make_case("clustered", nbits, n, nq, seed=n)
             out = []
-            for threads in (1, 2):
-                index = HammingIndex(nbits, threads=threads)
-                index.add(db)
-                before = numba.get_num_threads()
-                res = [*index.search(q, 30), *index.range_search(q, nbits // 5)]
-                res += [a for _, d, i in index.rank(q[:4]) for a in (d, i)]
-                assert numba.get_num_threads() == before, "thread count not restored"
-                out.append(res)
-            for a, b in zip(*out):
-                assert a.dtype == b.dtype and np.array_equal(a, b)
+            for kind in oracle.INDEX_KINDS:
+                for threads in (1, 2):
+                    # a multi-index query splits into parts when there are fewer queries than threads
+                    index = oracle.make_index(kind, nbits, threads=threads)
+                    index.add(db)
+                    before = numba.get_num_threads()
+                    res = [*index.search(q, 30), *index.range_search(q, nbits // 5)]
+                    if kind == "exact":
+                        res += [a for _, d, i in index.rank(q[:4]) for a in (d, i)]
+                    assert numba.get_num_threads() == before, "thread count not restored"
+                    out.append(res)
+            for res in out[1:]:
+                for a, b in zip(out[0], res):
+                    assert a.dtype == b.dtype and np.array_equal(a, b)
             assert np.array_equal(out[0][1], oracle.oracle_search(q, db, 30, nbits)[1])
         print("ok")
     """)

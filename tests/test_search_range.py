@@ -1,4 +1,4 @@
-"""HammingIndex.range_search against the oracle: same lims, distances and ids, ordered by (distance, id)."""
+"""range_search against the oracle, for every index class: same lims, distances and ids, by (distance, id)."""
 
 import numpy as np
 import pytest
@@ -22,11 +22,12 @@ def check_range(index, queries, db, radius):
     return lims
 
 
+@pytest.mark.parametrize("index_kind", oracle.INDEX_KINDS)
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("nbits", NBITS)
-def test_range_search_equals_oracle(nbits, kind):
+def test_range_search_equals_oracle(nbits, kind, index_kind):
     db, queries = make_data(kind, nbits, 1500 + 21, 20, seed=nbits + 1)
-    index = HammingIndex(nbits)
+    index = oracle.make_index(index_kind, nbits)
     index.add(db)
     for radius in (0, 1, nbits // 4, nbits // 2 - 1, nbits, nbits + 5):
         lims = check_range(index, queries, db, radius)
@@ -65,9 +66,10 @@ def test_queries_are_chunked_to_bound_memory(monkeypatch):
     check_range(index, queries, db, 20)
 
 
-def test_hand_computed_order_is_distance_then_id():
+@pytest.mark.parametrize("index_kind", oracle.INDEX_KINDS)
+def test_hand_computed_order_is_distance_then_id(index_kind):
     db = np.array([[0b00000011], [0b00000001], [0b00000000], [0b00000001], [0b11111111]], dtype=np.uint8)
-    index = HammingIndex(8)
+    index = oracle.make_index(index_kind, 8)
     index.add(db)
     lims, D, I = index.range_search(np.array([[0], [0b01111111]], dtype=np.uint8), 2)
     # query 0: distances [2, 1, 0, 1, 8]; query 1: [5, 6, 7, 6, 1]
@@ -76,9 +78,10 @@ def test_hand_computed_order_is_distance_then_id():
     assert D.tolist() == [0, 1, 1, 2, 1]
 
 
-def test_no_match_gives_empty_slices():
+@pytest.mark.parametrize("index_kind", oracle.INDEX_KINDS)
+def test_no_match_gives_empty_slices(index_kind):
     db = np.zeros((100, 8), dtype=np.uint8)
-    index = HammingIndex(64)
+    index = oracle.make_index(index_kind, 64)
     index.add(db)
     lims, D, I = index.range_search(np.full((2, 8), 255, dtype=np.uint8), 10)
     assert lims.tolist() == [0, 0, 0]

@@ -99,10 +99,13 @@ def test_reuse_refills_the_same_arrays():
         index.rank(queries, reuse=1)
 
 
-def test_rank_refuses_codes_too_long_for_uint16_distances():
-    index = HammingIndex(65536)
-    index.add(np.zeros((2, 8192), dtype=np.uint8))
-    with pytest.raises(ValueError, match="nbits <= 65535"):
-        index.rank(np.zeros((1, 8192), dtype=np.uint8))
-    D, I = index.search(np.zeros((1, 8192), dtype=np.uint8), 2)  # search has no such limit
-    assert I.tolist() == [[0, 1]] and D.tolist() == [[0, 0]]
+def test_longest_codes_rank_and_search():
+    # nbits is at most 32,768 (base.MAX_NBITS), so rank's uint16 distances always fit
+    index = HammingIndex(32768)
+    db = np.zeros((2, 4096), dtype=np.uint8)
+    db[1] = 255
+    index.add(db)
+    [(_, D, I)] = index.rank(np.zeros((1, 4096), dtype=np.uint8))
+    assert D.dtype == np.uint16 and D.tolist() == [[0, 32768]] and I.tolist() == [[0, 1]]
+    D, I = index.search(np.full((1, 4096), 255, dtype=np.uint8), 3)
+    assert I.tolist() == [[1, 0, -1]] and D.tolist() == [[0, 32768, 32769]]

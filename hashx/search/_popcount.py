@@ -26,9 +26,12 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["GROUP", "popcount", "trailing_zeros", "next_group", "distances"]
+from ._target import prefer_wide_vectors
+
+__all__ = ["GROUP", "popcount", "trailing_zeros", "prefetch", "next_group", "distances"]
 
 #: Codes per group: one bit each in a uint64 mask.
 GROUP = 64
@@ -133,6 +136,7 @@ def _mask_w(qs, qo, db, g, W, limit):
 # vectoriser) and pays no per-group dispatch.
 @njit(cache=True, nogil=True)
 def _next_1(q0, db, g, gz, limit):
+    prefer_wide_vectors()
     while g < gz:
         m = _mask_1(q0, db, g, limit)
         if m != 0:
@@ -143,6 +147,7 @@ def _next_1(q0, db, g, gz, limit):
 
 @njit(cache=True, nogil=True)
 def _next_2(q0, q1, db, g, gz, limit):
+    prefer_wide_vectors()
     while g < gz:
         m = _mask_2(q0, q1, db, g, limit)
         if m != 0:
@@ -153,6 +158,7 @@ def _next_2(q0, q1, db, g, gz, limit):
 
 @njit(cache=True, nogil=True)
 def _next_3(q0, q1, q2, db, g, gz, limit):
+    prefer_wide_vectors()
     while g < gz:
         m = _mask_3(q0, q1, q2, db, g, limit)
         if m != 0:
@@ -163,6 +169,7 @@ def _next_3(q0, q1, q2, db, g, gz, limit):
 
 @njit(cache=True, nogil=True)
 def _next_4(q0, q1, q2, q3, db, g, gz, limit):
+    prefer_wide_vectors()
     while g < gz:
         m = _mask_4(q0, q1, q2, q3, db, g, limit)
         if m != 0:
@@ -173,6 +180,7 @@ def _next_4(q0, q1, q2, q3, db, g, gz, limit):
 
 @njit(cache=True, nogil=True)
 def _next_w(qs, qo, db, g, gz, W, limit):
+    prefer_wide_vectors()
     while g < gz:
         m = _mask_w(qs, qo, db, g, W, limit)
         if m != 0:
@@ -196,6 +204,7 @@ def next_group(qs, qo, db, g, gz, W, limit):
 
 @njit(cache=True, nogil=True)
 def _distances_1(q0, db, a, z, out):
+    prefer_wide_vectors()
     base = np.uint64(a)
     for i in range(z - a):
         j = base + np.uint64(i)
@@ -204,6 +213,7 @@ def _distances_1(q0, db, a, z, out):
 
 @njit(cache=True, nogil=True)
 def _distances_2(q0, q1, db, a, z, out):
+    prefer_wide_vectors()
     base = np.uint64(a)
     for i in range(z - a):
         j = base + np.uint64(i)
@@ -212,6 +222,7 @@ def _distances_2(q0, q1, db, a, z, out):
 
 @njit(cache=True, nogil=True)
 def _distances_4(q0, q1, q2, q3, db, a, z, out):
+    prefer_wide_vectors()
     base = np.uint64(a)
     for i in range(z - a):
         j = base + np.uint64(i)
@@ -222,6 +233,7 @@ def _distances_4(q0, q1, q2, q3, db, a, z, out):
 
 @njit(cache=True, nogil=True)
 def _distances_w(qs, qo, db, a, z, W, out):
+    prefer_wide_vectors()
     for i in range(a, z):
         d = 0
         for j in range(W):
@@ -240,3 +252,26 @@ def distances(qs, qo, db, a, z, W, out):
         _distances_4(qs[qo], qs[qo + 1], qs[qo + 2], qs[qo + 3], db, a, z, out)
     else:
         _distances_w(qs, qo, db, a, z, W, out)
+
+
+@intrinsic
+def prefetch(typingctx, array, index):
+    """Hint the CPU to load the cache line holding ``array[index]`` (1-d array; no bounds check needed).
+
+    ``llvm.prefetch`` (read, keep in all cache levels): a hint only, which
+    never faults, so an index past the end is harmless.
+    """
+    if not isinstance(array, types.Array) or array.ndim != 1 or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        arr = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(arr.data, [args[1]])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.none(array, index), codegen

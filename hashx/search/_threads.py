@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
+from .._torch_threads import pin_torch_threads
+
 __all__ = ["SMALL_WORK_BYTES", "call_threads", "max_threads", "numba_threads"]
 
 #: Below this many bytes of work (queries x codes x bytes per code), a call
@@ -28,8 +30,13 @@ def numba_threads(threads: int | None):
     """Run the body with ``threads`` numba threads (all when None), then restore.
 
     numba's thread count is thread-local, so concurrent calls from several
-    Python threads do not disturb each other.
+    Python threads do not disturb each other.  Every parallel search kernel
+    runs inside this, so torch's thread count is pinned first
+    (:mod:`hashx._torch_threads`: numba's OpenMP pool would otherwise move it
+    when it starts; a no-op when torch is not loaded, and torch is never
+    imported here).
     """
+    pin_torch_threads()
     import numba
 
     wanted = max_threads() if threads is None else int(threads)

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .._validation import check_int, check_nbits, check_packed_codes
+from .._validation import check_int
 from ..codefile import load_codes, save_codes
-from ..exceptions import HashxTypeError, HashxValueError
+from ..exceptions import HashxTypeError
+from ._mapped import open_mapped
 from ._threads import call_threads
-from ._words import database_words, query_words, row_bytes, to_rows
+from ._words import query_words, to_rows
+from .base import BaseHammingIndex, CodeStore
 
 __all__ = ["HammingIndex"]
 
@@ -21,7 +23,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_RANK_MEMORY = 256 * 1024 * 1024
 
 
-class HammingIndex:
+class HammingIndex(BaseHammingIndex):
     """Exact nearest-neighbour search in Hamming space, with faiss's verbs.
 
     Stores packed binary codes and answers exact queries with multi-threaded
@@ -34,8 +36,8 @@ class HammingIndex:
     Parameters
     ----------
     nbits : int
-        Code length in bits, a positive multiple of 8 (16, 24, 32, 48, 64,
-        128, 256, ...).
+        Code length in bits, a multiple of 8 from 8 to 32,768 (16, 24, 32, 48,
+        64, 128, 256, ...).
     threads : int, optional
         Threads used by each call; None (the default) uses every core numba
         may use (``NUMBA_NUM_THREADS``).  The setting is applied for the
@@ -69,6 +71,11 @@ class HammingIndex:
     ``OMP_WAIT_POLICY=PASSIVE`` before the first search (or ``threads=1``)
     avoids latencies many times the work itself.
 
+    Thread safety: ``search``, ``range_search`` and ``rank`` may run from
+    several Python threads at once and return what serial calls return;
+    ``add`` and ``reset`` may run during them (a call answers for the codes
+    present when it started; concurrent ``add`` calls are serialised).
+
     The kernels are compiled by numba on first use (a few seconds per word
     type) and cached on disk next to the package (or in numba's user cache
     directory), so later processes load them in a fraction of a second.
@@ -86,177 +93,22 @@ class HammingIndex:
     ([0, 1], [0, 0])
     """
 
-    def __init__(self, nbits: int, *, threads: int | None = None):
-        self.nbits = check_nbits(nbits, caller="HammingIndex")
-        self.threads = threads
-        self._max_threads()  # validate now, not at the first search
-        self._width = row_bytes(self.nbits)
-        self._buf = np.zeros((0, self._width), dtype=np.uint8)
-        self._n = 0
-
-    # ------------------------------------------------------------------ state
-    def _max_threads(self) -> int:
-        """Validate ``self.threads`` (it may have been reassigned) and return the numba maximum."""
-        from ._threads import max_threads
-
-        limit = max_threads()
-        check_int(self.threads, "threads", caller="HammingIndex", min_value=1, max_value=limit,
-                  allow_none=True)
-        return limit
-
-    def _threads(self) -> int:
-        """The thread count of a call: ``threads``, or every numba thread when None."""
-        limit = self._max_threads()
-        return limit if self.threads is None else int(self.threads)
-
-    @property
-    def ntotal(self) -> int:
-        """Number of codes in the index."""
-        return self._n
-
-    def __len__(self) -> int:
-        return self._n
-
-    def __repr__(self) -> str:
-        return f"HammingIndex(nbits={self.nbits}, ntotal={self._n}, threads={self.threads!r})"
-
-    @property
-    def codes(self) -> np.ndarray:
-        """The indexed codes, ndarray of shape (ntotal, nbits // 8), dtype=uint8 (read-only view)."""
-        view = self._buf[: self._n, : self.nbits // 8]
-        view = view.view()
-        view.flags.writeable = False
-        return view
-
-    def add(self, codes: np.ndarray) -> None:
-        """Append codes; they get the next ids (``ntotal``, ``ntotal + 1``, ...).
-
-        Parameters
-        ----------
-        codes : ndarray of shape (n, nbits // 8), dtype=uint8
-            Packed codes (see :func:`hashx.pack_codes`).  They are copied.
-
-        Raises
-        ------
-        HashxTypeError
-            ``codes`` is not a uint8 ndarray.
-        HashxValueError
-            ``codes`` does not have shape (n, nbits // 8).
-        """
-        codes = check_packed_codes(codes, self.nbits, "codes", caller="HammingIndex.add")
-        m = codes.shape[0]
-        if m == 0:
-            return
-        needed = self._n + m
-        if needed > self._buf.shape[0] or not self._buf.flags.writeable:
-            capacity = max(needed, 2 * self._buf.shape[0] if self._buf.flags.writeable else needed)
-            buf = np.zeros((capacity, self._width), dtype=np.uint8)
-            buf[: self._n] = self._buf[: self._n]
-            self._buf = buf
-        self._buf[self._n:needed, : codes.shape[1]] = codes
-        self._n = needed
-
-    def reset(self) -> None:
-        """Remove every code (ids start again from 0)."""
-        self._buf = np.zeros((0, self._width), dtype=np.uint8)
-        self._n = 0
-
-    def _database(self) -> np.ndarray:
-        return database_words(self._buf[: self._n], self.nbits)
-
-    def _words_per_code(self) -> int:
-        return self._width // (8 if self.nbits % 64 == 0 else 4)
-
-    def _queries(self, queries, method: str) -> np.ndarray:
-        return check_packed_codes(queries, self.nbits, "queries", caller=f"HammingIndex.{method}")
-
     # ----------------------------------------------------------------- search
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest codes of each query, exactly.
-
-        Parameters
-        ----------
-        queries : ndarray of shape (nq, nbits // 8), dtype=uint8
-            Packed query codes.  ``nq == 0`` gives empty results of shape (0, k).
-        k : int
-            Neighbours per query, ``>= 1``.  When ``k > ntotal`` the rows are
-            padded (see below); on an empty index every entry is padding.
-
-        Returns
-        -------
-        D : ndarray of shape (nq, k), dtype=int32
-            Hamming distances, ascending along each row; padding is ``nbits + 1``.
-        I : ndarray of shape (nq, k), dtype=int64
-            Ids of the codes; equal distances are ordered by ascending id;
-            padding is ``-1``.
-
-        Raises
-        ------
-        HashxTypeError
-            ``queries`` is not a uint8 ndarray, or ``k`` is not an int.
-        HashxValueError
-            ``queries`` has the wrong shape, or ``k < 1``.
-        """
-        queries = self._queries(queries, "search")
-        k = check_int(k, "k", caller="HammingIndex.search", min_value=1)
-        nq = queries.shape[0]
-        if nq == 0 or self._n == 0:
-            return (np.full((nq, k), self.nbits + 1, dtype=np.int32),
-                    np.full((nq, k), -1, dtype=np.int64))
+    def _search(self, store: CodeStore, qwords: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         from ._threads import numba_threads
         from ._topk import topk_search
 
-        W = self._words_per_code()
-        qw = query_words(queries, self.nbits)
-        with numba_threads(call_threads(nq, self._n, self._width, self._threads())) as threads:
-            return topk_search(qw, self._database(), W, self.nbits, k, threads)
+        nq = qwords.shape[0] // self._words_per_code()
+        with numba_threads(self._call_threads(nq, store.n)) as threads:
+            return topk_search(qwords, store.words(self.nbits), self._words_per_code(), self.nbits, k, threads)
 
-    def range_search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every code within Hamming distance ``radius`` of each query, exactly.
-
-        Parameters
-        ----------
-        queries : ndarray of shape (nq, nbits // 8), dtype=uint8
-            Packed query codes.  ``nq == 0`` gives ``lims == [0]`` and empty D, I.
-        radius : int
-            Largest distance returned (inclusive), ``>= 0``.  A radius above
-            ``nbits`` returns every code.
-
-        Returns
-        -------
-        lims : ndarray of shape (nq + 1,), dtype=int64
-            Query ``q``'s results are ``D[lims[q]:lims[q + 1]]`` and
-            ``I[lims[q]:lims[q + 1]]`` (faiss's layout).
-        D : ndarray of shape (lims[-1],), dtype=int32
-            Distances.
-        I : ndarray of shape (lims[-1],), dtype=int64
-            Ids.
-
-        Notes
-        -----
-        Within each query the results are ordered by (distance, id): nearest
-        first, ties by ascending id.  faiss's ``range_search`` returns the same
-        set ordered by id only.
-
-        Raises
-        ------
-        HashxTypeError
-            ``queries`` is not a uint8 ndarray, or ``radius`` is not an int.
-        HashxValueError
-            ``queries`` has the wrong shape, or ``radius < 0``.
-        """
-        queries = self._queries(queries, "range_search")
-        radius = check_int(radius, "radius", caller="HammingIndex.range_search", min_value=0)
-        nq = queries.shape[0]
-        if nq == 0 or self._n == 0:
-            return np.zeros(nq + 1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+    def _range_search(self, store: CodeStore, qwords: np.ndarray, radius: int):
         from ._range import range_search
         from ._threads import numba_threads
 
-        W = self._words_per_code()
-        qw = query_words(queries, self.nbits)
-        with numba_threads(call_threads(nq, self._n, self._width, self._threads())) as threads:
-            return range_search(qw, self._database(), W, min(radius, self.nbits), threads)
+        nq = qwords.shape[0] // self._words_per_code()
+        with numba_threads(self._call_threads(nq, store.n)) as threads:
+            return range_search(qwords, store.words(self.nbits), self._words_per_code(), radius, threads)
 
     def rank(self, queries: np.ndarray, *, max_memory: int = DEFAULT_RANK_MEMORY, reuse: bool = False
              ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
@@ -286,7 +138,7 @@ class HammingIndex:
         ------
         start : int
             Index of the chunk's first query.
-        D : ndarray of shape (rows, ntotal), dtype=uint16
+        D : ndarray of shape (rows, ntotal), dtype=uint16 (nbits <= 32,768 always fits)
             Row ``r`` holds the distances of query ``start + r`` to the whole
             database in ascending order.
         I : ndarray of shape (rows, ntotal), dtype=int64
@@ -300,24 +152,21 @@ class HammingIndex:
             ``queries`` is not a uint8 ndarray, ``max_memory`` is not an int
             or ``reuse`` is not a bool.
         HashxValueError
-            ``queries`` has the wrong shape, ``max_memory < 1``, or
-            ``nbits > 65535`` (distances would not fit in uint16).
+            ``queries`` has the wrong shape, or ``max_memory < 1``.
         """
         queries = self._queries(queries, "rank")
         max_memory = check_int(max_memory, "max_memory", caller="HammingIndex.rank", min_value=1)
         if not isinstance(reuse, (bool, np.bool_)):
             raise HashxTypeError(f"The 'reuse' parameter of HammingIndex.rank must be a bool. "
                                  f"Got {reuse!r} ({type(reuse).__name__}) instead.")
-        if self.nbits > np.iinfo(np.uint16).max:
-            raise HashxValueError(f"HammingIndex.rank returns distances as uint16, so it supports nbits <= 65535. "
-                                  f"This index has nbits={self.nbits}.")
         return self._rank(queries, max_memory, bool(reuse))
 
     def _rank(self, queries: np.ndarray, max_memory: int, reuse: bool):
         from ._rank import RANK_DTYPE, rank_chunks
         from ._threads import numba_threads
 
-        nq, n = queries.shape[0], self._n
+        store = self._snapshot()
+        nq, n = queries.shape[0], store.n
         per_query = n * (RANK_DTYPE.itemsize + 8)
         chunk = max(1, max_memory // per_query) if per_query else max(nq, 1)
         if n == 0:
@@ -327,7 +176,7 @@ class HammingIndex:
             return
         # a ranking writes 10 bytes per code besides reading it
         threads = call_threads(min(nq, chunk), n, self._width + 10, self._threads())
-        chunks = rank_chunks(query_words(queries, self.nbits), self._database(), self._words_per_code(),
+        chunks = rank_chunks(query_words(queries, self.nbits), store.words(self.nbits), self._words_per_code(),
                              self.nbits, threads, chunk, reuse)
         while True:
             # hold the thread setting only while a chunk is computed, never
@@ -337,6 +186,55 @@ class HammingIndex:
             if item is None:
                 return
             yield item
+
+    # -------------------------------------------------------------- faiss
+    def to_faiss(self):
+        """An ``faiss.IndexBinaryFlat`` holding this index's codes (ids = row numbers).
+
+        Delegates to :func:`hashx.search.faiss_interop.to_faiss`; faiss is an
+        optional dependency, imported only here (an ImportError says what to
+        install).  The codes are copied byte for byte, so faiss finds the
+        same distances.
+
+        Returns
+        -------
+        faiss.IndexBinaryFlat
+            ``d = nbits``, ``ntotal = self.ntotal``.
+        """
+        from .faiss_interop import to_faiss
+
+        return to_faiss(self)
+
+    @classmethod
+    def from_faiss(cls, faiss_index, *, threads: int | None = None) -> HammingIndex:
+        """A HammingIndex with the codes of a faiss binary index.
+
+        Delegates to :func:`hashx.search.faiss_interop.from_faiss`: an
+        ``IndexBinaryFlat``, an ``IndexBinaryIDMap``/``IndexBinaryIDMap2``
+        over one, or an ``IndexBinaryIVF``, whose ids must be
+        ``0 .. ntotal - 1``.  ``index.from_faiss(index.to_faiss())`` searches
+        exactly like ``index`` (distances and ids, ties by id).
+
+        Parameters
+        ----------
+        faiss_index : faiss binary index
+        threads : int, optional
+            As in the constructor.
+
+        Returns
+        -------
+        HammingIndex
+
+        Raises
+        ------
+        HashxTypeError
+            Not a supported faiss binary index.
+        HashxValueError
+            Its ids are not ``0 .. ntotal - 1``.
+        """
+        from .faiss_interop import from_faiss
+
+        return from_faiss(faiss_index, threads=threads)
 
     # -------------------------------------------------------------- persistence
     def save(self, path) -> None:
@@ -366,7 +264,10 @@ class HammingIndex:
             Memory-map the codes read-only: the index searches the file's
             pages in place (no copy) when ``nbits % 32 == 0``.  Otherwise the
             codes are read into memory.  Adding codes to a memory-mapped
-            index first copies it into memory.
+            index first copies it into memory.  A mapped file must not be
+            changed in place while the index uses it; every call checks its
+            size and modification time first and raises CodeFileError if
+            they changed (see Notes).
         verify : bool, default=True
             Check the payload checksum (one read of the file).
         threads : int, optional
@@ -380,15 +281,33 @@ class HammingIndex:
         ------
         CodeFileError
             The file is missing, not a code file, truncated or corrupted.
+
+        Notes
+        -----
+        The contract of a memory-mapped index: it keeps searching the file it
+        opened.  Replacing the file at ``path`` (as :meth:`save` and every
+        hashx writer do: a new file renamed over the old one) does not affect
+        it.  Writing into the opened file or truncating it is detected before
+        the next call (``search``, ``range_search``, ``rank``, ``codes``,
+        ``add``, ``save``), which raises :class:`~hashx.exceptions.CodeFileError`
+        instead of returning other codes' results or, for a file that shrank,
+        ending the process with SIGBUS.  A change made *during* a call, or a
+        same-size rewrite within the file system's timestamp resolution (a
+        few milliseconds), cannot be detected; use ``mmap=False`` (a private
+        copy) when other programs may rewrite the file in place.
         """
-        loaded = load_codes(path, mmap=mmap, verify=verify)
+        if mmap:
+            loaded, source = open_mapped(path, lambda p: load_codes(p, mmap=True, verify=verify))
+        else:
+            loaded, source = load_codes(path, mmap=False, verify=verify), None
         index = cls(loaded.nbits, threads=threads)
         codes = np.asarray(loaded.codes)
         if codes.shape[0]:
             rows = to_rows(codes, loaded.nbits, copy=False)
-            if rows is not codes and mmap:
-                logger.debug("HammingIndex.load: %d-bit codes are padded to words, copying %s into memory",
-                             loaded.nbits, path)
-            index._buf = rows
-            index._n = rows.shape[0]
+            if rows is not codes:
+                source = None  # a private copy: the file no longer matters
+                if mmap:
+                    logger.debug("HammingIndex.load: %d-bit codes are padded to words, copying %s into memory",
+                                 loaded.nbits, path)
+            index._store = CodeStore(rows, rows.shape[0], source)
         return index

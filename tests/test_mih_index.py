@@ -1,0 +1,234 @@
+"""MultiIndexHammingIndex: identical to HammingIndex and the oracle, on every path, for every m."""
+
+import logging
+
+import numpy as np
+import pytest
+
+import search_oracle as oracle
+from hashx import HammingIndex, MultiIndexHammingIndex
+from hashx.exceptions import HashxTypeError, HashxValueError
+from hashx.search import _mih_search
+from hashx.search._mih_cost import m_range
+from hashx.search._mih_tables import build_tables, make_layout
+from hashx.search._words import database_words, query_words, row_bytes, to_rows, word_dtype
+
+NBITS = [16, 24, 32, 48, 64, 128]
+
+
+def valid_ms(nbits):
+    """A few m for nbits: the fewest tables (longest substrings), two in between, and one substring per byte."""
+    ms = list(m_range(nbits))
+    return sorted({ms[0], ms[min(1, len(ms) - 1)], ms[len(ms) // 4], min(ms[-1], nbits // 8)})
+
+
+def same(got, want):
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def mih(nbits, m=None, scale=50.0, **kw):
+    index = MultiIndexHammingIndex(nbits, m=m, **kw)
+    index._budget_scale = scale
+    return index
+
+
+@pytest.mark.parametrize("kind", oracle.KINDS)
+@pytest.mark.parametrize("nbits", NBITS)
+def test_search_equals_oracle_and_linear_scan_for_several_m(nbits, kind):
+    n = 1200 + 29
+    db, queries = oracle.make_case(kind, nbits, n, 12, seed=nbits + 3)
+    scan = HammingIndex(nbits)
+    scan.add(db)
+    for m in valid_ms(nbits):
+        index = mih(nbits, m)
+        index.add(db[:700])
+        index.add(db[700:])
+        assert index.num_tables == m
+        for k in (1, 10, 100, n - 1, n, n + 5):
+            got = index.search(queries, k)
+            same(got, oracle.oracle_search(queries, db, k, nbits))
+            same(got, scan.search(queries, k))
+        for radius in (0, 1, nbits // 4, nbits // 2, nbits):
+            got = index.range_search(queries, radius)
+            same(got, oracle.oracle_range_search(queries, db, radius))
+
+
+def test_small_k_takes_the_multi_index_path(caplog):
+    # with the default budget, 400k uniform 32-bit codes and small k are answered by the tables (no
+    # scan fallback): the cost model predicts a 3.4x speed-up.  (The tests' clustered codes, a few
+    # centres, put a large part of the database under one key: the scan is as cheap there.)
+    db, queries = oracle.make_case("uniform", 32, 400_000, 4, seed=1)
+    index = MultiIndexHammingIndex(32)
+    index.add(db)
+    with caplog.at_level(logging.DEBUG, logger="hashx.search.multi_index"):
+        same(index.search(queries, 5), oracle.oracle_search(queries, db, 5, 32))
+        same(index.range_search(queries, 3), oracle.oracle_range_search(queries, db, 3))
+    assert "built 3 tables" in caplog.text
+    assert "scanned instead" not in caplog.text
+
+
+def test_fallback_to_the_scan_is_exact(caplog):
+    db, queries = oracle.make_case("uniform", 64, 3000, 9, seed=2)
+    index = mih(64, scale=0.0)  # no query may spend anything: every one is scanned
+    index.add(db)
+    with caplog.at_level(logging.DEBUG, logger="hashx.search.multi_index"):
+        same(index.search(queries, 7), oracle.oracle_search(queries, db, 7, 64))
+        same(index.range_search(queries, 20), oracle.oracle_range_search(queries, db, 20))
+    assert caplog.text.count("scanned instead") == 2
+
+
+@pytest.mark.parametrize("scale,scanned", [(0.0, True), (50.0, False)])
+def test_a_large_batch_tries_a_sample_first(scale, scanned, caplog):
+    # 64 queries first: if most of them fall back, the other 136 are scanned without trying the tables
+    db, queries = oracle.make_case("clustered", 32, 3000, 200, seed=5)
+    index = mih(32, m=2, scale=scale)
+    index.add(db)
+    with caplog.at_level(logging.DEBUG, logger="hashx.search.multi_index"):
+        same(index.search(queries, 6), oracle.oracle_search(queries, db, 6, 32))
+    assert ("scanning the other 136" in caplog.text) == scanned
+
+
+def test_mixed_fallback_merges_rows_in_query_order():
+    # clustered queries stop early, far uniform ones run out of budget: both kinds in one call
+    rng = np.random.default_rng(4)
+    db = oracle.clustered_codes(rng, 4000, 64, noise=0.05)
+    far = oracle.uniform_codes(rng, 5, 64)
+    queries = np.concatenate([db[:3], far, db[10:13]])
+    index = mih(64, m=4, scale=0.02)
+    index.add(db)
+    same(index.search(queries, 4), oracle.oracle_search(queries, db, 4, 64))
+    same(index.range_search(queries, 12), oracle.oracle_range_search(queries, db, 12))
+
+
+@pytest.mark.parametrize("nbits", [32, 64, 128])
+def test_duplicates_ties_by_id_and_codes_at_the_maximum_distance(nbits):
+    rng = np.random.default_rng(nbits)
+    distinct = oracle.uniform_codes(rng, 40, nbits)
+    db = distinct[rng.integers(0, 40, size=600)]  # every code about 15 times, ids shuffled
+    query = distinct[:1]
+    db[[5, 77, 300]] = ~query[0]  # the complement: distance nbits
+    queries = np.concatenate([query, ~query, distinct[1:4]])
+    for m in valid_ms(nbits):
+        index = mih(nbits, m)
+        index.add(db)
+        for k in (1, 16, 599, 600, 650):
+            same(index.search(queries, k), oracle.oracle_search(queries, db, k, nbits))
+        same(index.range_search(queries, nbits), oracle.oracle_range_search(queries, db, nbits))
+        D, I = index.search(query, 600)
+        assert D[0, -3:].tolist() == [nbits] * 3 and I[0, -3:].tolist() == [5, 77, 300]
+
+
+def test_hand_computed_8_bit():
+    db = np.array([[0b00000001], [0b00000000], [0b00000011], [0b10000000], [0b00000111]], dtype=np.uint8)
+    for m in (1, 2, 4, 8):
+        index = mih(8, m)
+        index.add(db)
+        D, I = index.search(np.array([[0], [0b00000111]], dtype=np.uint8), 4)
+        # query 0: distances [1, 0, 2, 1, 3]; query 1: [2, 3, 1, 4, 0]
+        assert I.tolist() == [[1, 0, 3, 2], [4, 2, 0, 1]]
+        assert D.tolist() == [[0, 1, 1, 2], [0, 1, 2, 3]]
+
+
+@pytest.mark.parametrize("nbits", [24, 64, 128])
+@pytest.mark.parametrize("nparts", [1, 2, 3])
+def test_kernels_with_a_query_split_into_parts(nbits, nparts):
+    # one query's probes dealt to several tasks, each with its own heap and stopping rule
+    db, queries = oracle.make_case("clustered", nbits, 3001, 7, seed=nbits + nparts)
+    W = row_bytes(nbits) // word_dtype(nbits).itemsize
+    dbw = database_words(to_rows(db, nbits, copy=True), nbits)
+    qw = query_words(queries, nbits)
+    for m in valid_ms(nbits)[:3]:
+        layout = make_layout(nbits, m, 3001)
+        tables = build_tables(dbw, W, layout, 3001)
+        masks = _mih_search.substring_masks(layout, W, word_dtype(nbits))
+        for k in (1, 10, 60):
+            D, I, done = _mih_search.knn_search(qw, W, nbits, k, tables, masks, 1e9, nparts=nparts)
+            assert done.any()  # rows of queries that gave up are undefined; the others exact
+            eD, eI = oracle.oracle_search(queries, db, k, nbits)
+            same((D[done], I[done]), (eD[done], eI[done]))
+        lims, D, I, done = _mih_search.range_search(qw, W, nbits // 8, tables, masks, 1e9, nparts=nparts)
+        assert done.any()
+        elims, eD, eI = oracle.oracle_range_search(queries, db, nbits // 8)
+        for q in range(len(queries)):
+            if done[q]:
+                same((D[lims[q]:lims[q + 1]], I[lims[q]:lims[q + 1]]), (eD[elims[q]:elims[q + 1]],
+                                                                      eI[elims[q]:elims[q + 1]]))
+            else:
+                assert lims[q] == lims[q + 1]
+
+
+def test_tables_hold_every_code_once_sorted_by_substring():
+    nbits, n = 40, 2000
+    db, _ = oracle.make_case("clustered", nbits, n, 1, seed=6)
+    W = row_bytes(nbits) // 4
+    for m in (2, 5):
+        layout = make_layout(nbits, m, n)
+        tables = build_tables(database_words(to_rows(db, nbits, copy=True), nbits), W, layout, n)
+        bits = np.unpackbits(db, axis=1, bitorder="little")  # column p: bit p of the little-endian words
+        for j, (off, length) in enumerate(zip(layout.offsets, layout.lengths)):
+            keys = (bits[:, off:off + length].astype(np.int64) << np.arange(length)).sum(axis=1)
+            ids = tables.ids[j * n:(j + 1) * n].astype(np.int64)
+            assert sorted(ids.tolist()) == list(range(n))
+            np.testing.assert_array_equal(ids, np.lexsort((np.arange(n), keys)))  # by (key, id)
+            rows = tables.entries.view(np.uint8).reshape(m, n, -1)[j, :, : nbits // 8]
+            np.testing.assert_array_equal(rows, db[ids])
+
+
+def test_add_rebuilds_reset_clears_and_repr():
+    db, queries = oracle.make_case("uniform", 32, 900, 6, seed=8)
+    index = mih(32, m=2)
+    assert repr(index) == "MultiIndexHammingIndex(nbits=32, m=2, ntotal=0, threads=None)"
+    index.add(db[:400])
+    same(index.search(queries, 5), oracle.oracle_search(queries, db[:400], 5, 32))
+    index.add(db[400:])
+    same(index.search(queries, 5), oracle.oracle_search(queries, db, 5, 32))
+    index.reset()
+    assert index.ntotal == 0 and index.nbytes == 0
+    D, I = index.search(queries, 2)
+    assert D.tolist() == [[33, 33]] * 6 and I.tolist() == [[-1, -1]] * 6
+
+
+def test_default_m_follows_ntotal_and_build_is_explicit_too():
+    index = MultiIndexHammingIndex(64)
+    db, queries = oracle.make_case("uniform", 64, 5000, 3, seed=9)
+    index.add(db)
+    assert index.m is None and index.num_tables in m_range(64)
+    before = index.nbytes
+    index.build()
+    assert index.nbytes > before  # the tables now exist
+    same(index.search(queries, 3), oracle.oracle_search(queries, db, 3, 64))
+
+
+def test_bad_parameters_name_what_is_wrong():
+    with pytest.raises(HashxValueError, match=r"'m' parameter of MultiIndexHammingIndex must be an int in \[2, 64\]"):
+        MultiIndexHammingIndex(64, m=1)  # substrings of at most 32 bits
+    with pytest.raises(HashxValueError, match=r"'m'.*\[1, 16\]"):
+        MultiIndexHammingIndex(16, m=17)
+    with pytest.raises(HashxTypeError, match="'m'"):
+        MultiIndexHammingIndex(64, m=4.0)
+    with pytest.raises(HashxValueError, match=r"'nbits' parameter of MultiIndexHammingIndex must be an int in \[8, 2048\]"):
+        MultiIndexHammingIndex(4096)
+    with pytest.raises(HashxValueError, match="multiple of 8"):
+        MultiIndexHammingIndex(60)
+
+
+def test_capacity_is_bounded_by_uint32_ids(monkeypatch):
+    from hashx.search import multi_index
+
+    monkeypatch.setattr(multi_index, "MAX_CODES", 10)
+    index = MultiIndexHammingIndex(16)
+    index.add(np.zeros((10, 2), np.uint8))
+    with pytest.raises(HashxValueError, match="at most 10 codes"):
+        index.add(np.zeros((1, 2), np.uint8))
+    assert index.ntotal == 10
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    import hashx.search.multi_index
+
+    result = doctest.testmod(hashx.search.multi_index, verbose=False)
+    assert result.attempted > 0 and result.failed == 0
