@@ -16,7 +16,7 @@ from hashx.losses import (
     SharedCodeQuantization,
     SquaredPairwiseLikelihoodLoss,
 )
-from hashx.alignment import DetachedGANAlignment, GANAlignment, GRLAlignment, NoAlignment
+from hashx.alignment import DetachedGANAlignment, GANAlignment, GRLAlignment, NoAlignment, ProjectionGANAlignment
 from hashx.methods import SSAH, get_method, list_methods
 from hashx.train import lr_factor
 from ssah_testing import build_ssah, tiny_config
@@ -47,10 +47,11 @@ def test_components_are_chosen_by_name():
     assert isinstance(official.quantizer, SelfSignQuantization)
     assert isinstance(official.alignment, DetachedGANAlignment)
     assert isinstance(official.label_loss, LabelBCELoss)
-    paper, _ = _method()
-    assert isinstance(paper.pairwise, PairwiseLikelihoodLoss)
-    assert isinstance(paper.quantizer, SharedCodeQuantization)
-    assert type(paper.alignment) is GANAlignment
+    default, _ = _method()
+    assert isinstance(default.pairwise, PairwiseLikelihoodLoss)
+    assert isinstance(default.quantizer, SharedCodeQuantization)
+    assert type(default.alignment) is ProjectionGANAlignment  # the default, chosen on validation MAP
+    assert type(_method(alignment="gan")[0].alignment) is GANAlignment  # the paper's discriminators
     assert isinstance(_method(alignment="grl")[0].alignment, GRLAlignment)
 
 

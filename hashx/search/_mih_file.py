@@ -9,8 +9,9 @@ Layout (integers little-endian)::
     16      8     count            uint64, number of codes
     24      4     m                uint32, number of tables
     28      4     m_given          uint32, the index's ``m`` (0 when chosen from count)
-    32      32    codes_sha256     SHA-256 of the packed codes (count x nbits // 8
-                                   bytes), as a code file's payload_sha256
+    32      32    codes_sha256     the payload_sha256 of a (version-2) code file of
+                                   the same codes: SHA-256 of nbits (uint32), count
+                                   (uint64) and the packed codes
     64      64    prefix_bits      uint8 per table (zeros past m)
     128     32    payload_sha256   SHA-256 of bytes 0..127 and of the payload
     160     4     header_crc32     CRC-32 of bytes 0..159
@@ -43,6 +44,8 @@ import numpy as np
 from numba import njit
 
 from .._atomic import atomic_write
+from ..codefile import VERSION as CODE_FILE_VERSION
+from ..codefile import _payload_digest
 from ..exceptions import CodeFileError
 from ._mapped import open_mapped
 from ._mih_cost import m_range
@@ -88,8 +91,9 @@ def _file_size(sections) -> int:
 
 
 def _packed_sha256(rows: np.ndarray, nbits: int) -> bytes:
+    """The ``payload_sha256`` a (version-2) code file of these codes carries."""
     packed = np.ascontiguousarray(rows[:, : nbits // 8])
-    return hashlib.sha256(memoryview(packed.reshape(-1))).digest()
+    return _payload_digest(CODE_FILE_VERSION, nbits, int(packed.shape[0]), packed)
 
 
 def write_index(path, index, store: CodeStore, tables: Tables | None) -> None:
