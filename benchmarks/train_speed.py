@@ -72,7 +72,10 @@ def main(argv=None):
     best = max(peak.values())
     ds = make_synthetic(n_items=args.n_pairs, n_labels=24, image_dim=args.image_dim, text_dim=args.text_dim,
                         seed=0)
-    run, settings = configure("ssah", {"nbits": args.nbits, "alignment": args.alignment, "epochs": args.epochs + 1})
+    # the issue-5 setting, fixed (not the data-driven defaults): SSAH's widths, text fusion and input norms
+    run, settings = configure("ssah", {"nbits": args.nbits, "alignment": args.alignment, "epochs": args.epochs + 1,
+                                       "hidden_dim": 4096, "text_net": "text_net", "image_norm": "standardize",
+                                       "text_norm": "rms"})
     device = torch.device("cpu")
     data = FitData(ds, np.arange(args.n_pairs), device=device)
     method = settings.build(run=run, data=data, device=device)
