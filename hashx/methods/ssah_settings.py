@@ -6,10 +6,8 @@ from dataclasses import dataclass
 
 from .._validation import check_choice, check_float, check_int
 from ..alignment import ALIGNMENTS, GRL_SCHEDULES
-from ..exceptions import HashxTypeError
 from ..losses import LABEL_LOSSES, PAIRWISE_LOSSES, QUANTIZERS
-from ..models import AUTO, IMAGE_NET_CHOICES, list_models
-from ..models.input_norm import INPUT_NORMS
+from ..models.modality_nets import check_net_settings
 from ..train.method import MethodSettings
 
 __all__ = ["SSAHSettings", "ALIGN_TO"]
@@ -156,16 +154,7 @@ class SSAHSettings(MethodSettings):
     text_passes: int = 1
 
     def __post_init__(self):
-        check_choice(self.image_net, "image_net", IMAGE_NET_CHOICES, caller=_CALLER)
-        check_choice(self.text_net, "text_net", [AUTO, *list_models(role="text")], caller=_CALLER)
-        if self.hidden_dim != AUTO:
-            check_int(self.hidden_dim, "hidden_dim", caller=_CALLER, min_value=1)
-        check_int(self.feature_dim, "feature_dim", caller=_CALLER, min_value=1)
-        check_choice(self.image_norm, "image_norm", [AUTO, *INPUT_NORMS], caller=_CALLER)
-        check_choice(self.text_norm, "text_norm", [AUTO, *INPUT_NORMS], caller=_CALLER)
-        if self.vggf_path is not None and not isinstance(self.vggf_path, str):
-            raise HashxTypeError(f"The 'vggf_path' parameter of {_CALLER} must be a str or None. "
-                                 f"Got {self.vggf_path!r} instead.")
+        check_net_settings(self, caller=_CALLER)
         ALIGNMENTS.check(self.alignment, parameter="alignment", caller=_CALLER)
         check_choice(self.align_to, "align_to", ALIGN_TO, caller=_CALLER)
         GRL_SCHEDULES.check(self.grl_schedule, parameter="grl_schedule", caller=_CALLER)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._validation import check_choice, check_float, check_int
-from ..exceptions import HashxTypeError
+from .._validation import check_float
 from ..losses import POSITIVE_SETS
-from ..models import AUTO, IMAGE_NET_CHOICES, list_models
-from ..models.input_norm import INPUT_NORMS
+from ..models.modality_nets import check_net_settings
 from ..train.method import MethodSettings
 
 __all__ = ["TwoTowerSettings"]
@@ -78,16 +76,7 @@ class TwoTowerSettings(MethodSettings):
 
     def __post_init__(self):
         caller = type(self).__name__
-        check_choice(self.image_net, "image_net", IMAGE_NET_CHOICES, caller=caller)
-        check_choice(self.text_net, "text_net", [AUTO, *list_models(role="text")], caller=caller)
-        if self.hidden_dim != AUTO:
-            check_int(self.hidden_dim, "hidden_dim", caller=caller, min_value=1)
-        check_int(self.feature_dim, "feature_dim", caller=caller, min_value=1)
-        check_choice(self.image_norm, "image_norm", [AUTO, *INPUT_NORMS], caller=caller)
-        check_choice(self.text_norm, "text_norm", [AUTO, *INPUT_NORMS], caller=caller)
-        if self.vggf_path is not None and not isinstance(self.vggf_path, str):
-            raise HashxTypeError(f"The 'vggf_path' parameter of {caller} must be a str or None. "
-                                 f"Got {self.vggf_path!r} instead.")
+        check_net_settings(self, caller=caller)
         POSITIVE_SETS.check(self.positives, parameter="positives", caller=caller)
         for name in ("beta", "weight_decay"):
             object.__setattr__(self, name, check_float(getattr(self, name), name, caller=caller))
