@@ -120,6 +120,23 @@ def save_codes(path, codes: np.ndarray, nbits: int) -> None:
             f.write(memoryview(payload.reshape(-1)))
 
 
+def _read_head(path: str, nbytes: int, *, what: str, kind: str) -> tuple[int, bytes]:
+    """``(file size, its first nbytes)``; a missing, directory or unreadable path is a CodeFileError.
+
+    ``what`` starts the messages (``"Code file"``), ``kind`` names the expected format.
+    """
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            return size, f.read(nbytes)
+    except FileNotFoundError:
+        raise CodeFileError(f"{what} {path!r} does not exist.") from None
+    except IsADirectoryError:
+        raise CodeFileError(f"{what} {path!r} is a directory, not a {kind}.") from None
+    except OSError as exc:
+        raise CodeFileError(f"{what} {path!r} cannot be read ({exc.strerror or exc}).") from None
+
+
 def read_header(path) -> dict:
     """Read and check a code file's header without touching the payload.
 
@@ -136,16 +153,7 @@ def read_header(path) -> dict:
         match the header (truncated or padded file).
     """
     path = os.fspath(path)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            raw = f.read(HEADER_SIZE)
-    except FileNotFoundError:
-        raise CodeFileError(f"Code file {path!r} does not exist.") from None
-    except IsADirectoryError:
-        raise CodeFileError(f"Code file {path!r} is a directory, not a hashx code file.") from None
-    except OSError as exc:
-        raise CodeFileError(f"Code file {path!r} cannot be read ({exc.strerror or exc}).") from None
+    size, raw = _read_head(path, HEADER_SIZE, what="Code file", kind="hashx code file")
     if len(raw) < 8 or raw[:8] != MAGIC:
         raise CodeFileError(
             f"{path!r} is not a hashx code file: expected magic {MAGIC!r}, got {raw[:8]!r}."

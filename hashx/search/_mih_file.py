@@ -45,7 +45,7 @@ from numba import njit
 
 from .._atomic import atomic_write
 from ..codefile import VERSION as CODE_FILE_VERSION
-from ..codefile import _payload_digest
+from ..codefile import _payload_digest, _read_head
 from ..exceptions import CodeFileError
 from ._mapped import open_mapped
 from ._mih_cost import m_range
@@ -141,14 +141,7 @@ def read_index_header(path) -> dict:
         size that does not match the header.
     """
     path = os.fspath(path)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            raw = f.read(HEADER_SIZE)
-    except FileNotFoundError:
-        raise CodeFileError(f"Index file {path!r} does not exist.") from None
-    except IsADirectoryError:
-        raise CodeFileError(f"Index file {path!r} is a directory, not a hashx multi-index file.") from None
+    size, raw = _read_head(path, HEADER_SIZE, what="Index file", kind="hashx multi-index file")
     if raw[:8] != MAGIC:
         raise CodeFileError(f"{path!r} is not a hashx multi-index file: expected magic {MAGIC!r}, got {raw[:8]!r}.")
     if len(raw) < HEADER_SIZE:
