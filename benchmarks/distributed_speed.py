@@ -25,7 +25,6 @@ import os
 import platform
 import resource
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.multiprocessing as mp
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 
 def _free_port() -> int:
@@ -72,9 +72,7 @@ def _worker(rank, world, port, args, method, threads, out):
 
 def machine() -> dict:
     """The machine and software of a benchmark run: ``lscpu`` model, cores, torch, Python, date (UTC)."""
-    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")), "?")
-    return {"cpu": model, "cores": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 

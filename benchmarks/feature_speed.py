@@ -24,9 +24,7 @@ import argparse
 import json
 import math
 import os
-import platform
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +34,7 @@ import torch
 
 import hashx
 from hashx.features import extract_image_features, get_backbone, load_backbone
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 BACKBONES = ("resnet50", "clip-vit-b-32")
 
@@ -76,14 +75,6 @@ def _jpegs(folder: Path, n: int) -> Path:
         pixels = np.clip(base + rng.normal(0, 25, base.shape), 0, 255).astype(np.uint8)
         Image.fromarray(pixels).save(folder / f"im{i + 1}.jpg", quality=90)
     return folder
-
-
-def _cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except Exception:
-        return platform.processor() or "unknown"
 
 
 def main(argv=None):
@@ -136,7 +127,7 @@ def main(argv=None):
 
     result = {"benchmark": "feature_speed", "hashx_version": hashx.__version__, "torch": torch.__version__,
               "threads": args.threads, "images": args.images, "batch_size": args.batch_size,
-              "repeats": args.repeats, "cpu": _cpu_model(), "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
+              "repeats": args.repeats, "cpu": cpu_model(), "cores": os.cpu_count(), "date": time.strftime("%Y-%m-%d"),
               "load_average_after": [round(v, 2) for v in os.getloadavg()],
               "image_size": "500x375 JPEG (quality 90)", "weights": "random, seed 0 (throughput only)",
               "rows": rows}

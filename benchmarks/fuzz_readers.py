@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 COLUMNS = ("clear_error", "accepted_correct", "unclear_error", "crash", "silent_wrong", "hang")
@@ -120,15 +121,7 @@ def inputs(fam, n: int, seed: int):
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores"
+    return f"{cpu_model()}, {os.cpu_count()} cores"
 
 
 def main(argv=None):

@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -39,6 +38,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 PROXIES = ("digits-halves", "digits-quadrants", "wiki-like", "synthetic", "mirflickr25k-synthimg")
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -83,10 +83,8 @@ def run(args) -> int:
             for p in proxies for m in methods]
     meta = Path(args.out) / "meta.json"
     meta.parent.mkdir(parents=True, exist_ok=True)
-    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     info = {"command": " ".join([sys.executable, *sys.argv]), "date": time.strftime("%Y-%m-%d"),
-            "cpu": next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")),
-                        "?"), "cores": os.cpu_count(), "python": platform.python_version(),
+            "cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
             "mir_train": args.mir_train, "seeds": list(range(args.seeds)), "jobs": args.jobs}
     previous = json.loads(meta.read_text()) if meta.exists() else {}
     meta.write_text(json.dumps({**previous, **{k: v for k, v in info.items() if k not in previous}, "last": info},
@@ -108,10 +106,16 @@ def _fmt(values) -> str:
     return "–" if not values else f"{np.mean(values):.4f} ± {np.std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
 
 
+def _metas(outs: list[Path]) -> list[dict]:
+    return [json.loads((o / "meta.json").read_text()) for o in outs if (o / "meta.json").exists()]
+
+
 def table(args) -> int:
-    out = Path(args.out)
-    records = _records(out)
-    meta = json.loads((out / "meta.json").read_text()) if (out / "meta.json").exists() else {}
+    outs = [Path(o) for o in args.out]
+    records = [r for o in outs for r in _records(o)]
+    metas = _metas(outs)
+    meta = metas[0] if metas else {}
+    flip = args.difference == "baseline-minus-variant"
     by = defaultdict(dict)  # (proxy, method, bits, seed) -> {"i2t", "t2i", "val", "epoch"}
     for r in records:
         if r["direction"] in ("image->text", "text->image"):
@@ -125,8 +129,9 @@ def table(args) -> int:
     if args.methods:
         methods = [m for m in args.methods.split(",") if m in methods]
     bits = sorted({k[2] for k in by})
+    commands = "; ".join(f"`{m.get('command', '?')}` (last: `{m.get('last', {}).get('command', '?')}`)" for m in metas)
     lines = [f"# Real-data proxies: {', '.join(proxies)}", "",
-             f"Command: `{meta.get('command', '?')}` (last: `{meta.get('last', {}).get('command', '?')}`); "
+             f"Commands: {commands or '?'}; "
              f"machine: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores; date: {meta.get('date', '?')}; "
              f"seeds {meta.get('seeds', '?')}. MAP@all on the query set (ties by index), the retrieval set "
              f"coded from its features. `mirflickr25k-synthimg` has SYNTHETIC image features (real tags and "
@@ -146,8 +151,11 @@ def table(args) -> int:
         lines.append("")
     if args.baseline:
         for what, keys in (("query-set MAP@all", ("i2t", "t2i")), ("validation MAP (what choices are made on)", ("val",))):
+            order = f"{args.baseline} minus the method" if flip else f"the method minus {args.baseline}"
+            higher = args.baseline if flip else "the method"
             lines += [f"## Paired differences against {args.baseline}: {what}", "",
-                      "Mean ± std over (bits, seed) pairs; in brackets, pairs where the variant is higher / pairs.", "",
+                      f"{order[0].upper() + order[1:]}, same proxy, bits and seed: mean ± std over (bits, seed) "
+                      f"pairs; in brackets, pairs where {higher} is higher / pairs.", "",
                       "| method | " + " | ".join(f"{p} {k}" for p in proxies for k in keys) + " |",
                       "|" + "---|" * (1 + len(proxies) * len(keys))]
             for m in methods:
@@ -156,13 +164,26 @@ def table(args) -> int:
                 cells = []
                 for p in proxies:
                     for k in keys:
-                        diffs = [v[k] - by[(p, args.baseline, b, s)][k] for (pp, mm, b, s), v in by.items()
+                        diffs = [(-1 if flip else 1) * (v[k] - by[(p, args.baseline, b, s)][k])
+                                 for (pp, mm, b, s), v in by.items()
                                  if pp == p and mm == m and (p, args.baseline, b, s) in by and k in v]
                         cells.append("–" if not diffs else f"{np.mean(diffs):+.4f} ± {np.std(diffs):.4f} "
                                      f"({sum(d > 0 for d in diffs)}/{len(diffs)})")
                 lines.append(f"| {m} | " + " | ".join(cells) + " |")
             lines.append("")
     print("\n".join(lines))
+    return 0
+
+
+def plot(args) -> int:
+    from hashx.experiments import plot_benchmark_curves
+
+    records = [r for o in args.out for r in _records(Path(o))]
+    bits = None if args.bits is None else {int(b) for b in args.bits.split(",")}
+    for proxy in [p for p in PROXIES if any(r["protocol"] == p for r in records)]:
+        chosen = [r for r in records if r["protocol"] == proxy and (bits is None or r["bits"] in bits)]
+        for path in plot_benchmark_curves(chosen, Path(args.to) / proxy):
+            print(path)
     return 0
 
 
@@ -182,11 +203,17 @@ def main(argv=None) -> int:
                    help="hashx bench --db-codes; a finished run's model is reused for the other choice")
     r.add_argument("--data-dir", default=os.environ.get("HASHX_SHARED_DATA", str(DEFAULT_SHARED)))
     t = sub.add_parser("table")
-    t.add_argument("--out", required=True)
+    t.add_argument("--out", required=True, nargs="+", help="one or more run folders")
     t.add_argument("--baseline", default=None)
+    t.add_argument("--difference", choices=("variant-minus-baseline", "baseline-minus-variant"),
+                   default="variant-minus-baseline", help="the sign of the paired differences")
     t.add_argument("--methods", default=None, help="comma-separated, in table order (default: all)")
+    f = sub.add_parser("plot", help="PR and precision@k figures per proxy (mean over seeds)")
+    f.add_argument("--out", required=True, nargs="+", help="one or more run folders")
+    f.add_argument("--to", required=True, help="folder for <proxy>/pr-*.png and pk-*.png")
+    f.add_argument("--bits", default=None, help="comma-separated bit lengths (default: all)")
     args = p.parse_args(argv)
-    return run(args) if args.cmd == "run" else table(args)
+    return {"run": run, "table": table, "plot": plot}[args.cmd](args)
 
 
 if __name__ == "__main__":

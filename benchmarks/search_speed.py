@@ -62,6 +62,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 K = 100
 TARGETS = {
@@ -73,14 +74,7 @@ TARGETS = {
 
 # ------------------------------------------------------------------ machine
 def machine() -> dict:
-    model = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     import faiss
     import numba
 

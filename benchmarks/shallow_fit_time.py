@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import time
 from datetime import datetime, timezone
 
@@ -33,18 +31,13 @@ from hashx.data import load_protocol
 from hashx.data.dataset import CrossModalDataset
 from hashx.methods import configure
 from hashx.train import FitData
+from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 METHODS = ("cca-itq", "cmfh", "scm-seq", "scratch")
 
 
 def machine() -> dict:
-    model = ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        model = next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name")), "")
-    except (OSError, subprocess.CalledProcessError):
-        model = platform.processor()
-    return {"cpu": model, "cores": os.cpu_count(), "load_average": os.getloadavg()}
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "load_average": os.getloadavg()}
 
 
 def time_fit(method: str, dataset, rows: np.ndarray, nbits: int, seed: int) -> dict:
