@@ -15,7 +15,7 @@ Registered names
 ``acmr``  :class:`ACMR` (:class:`ACMRSettings`), Adversarial Cross-Modal Retrieval, hashed.
 
 Adding a method: a :class:`~hashx.train.MethodSettings` subclass for its
-hyperparameters, a :class:`~hashx.train.Method` subclass naming it in
+hyperparameters (:class:`NetSettings` for one with image and text networks), a :class:`~hashx.train.Method` subclass naming it in
 ``settings_class``, and ``@register_method("name")``; then import its module
 here.  The trainer, checkpoints, encoder, ``hashx train --method`` and
 ``hashx bench --methods`` need nothing else.
@@ -23,6 +23,7 @@ here.  The trainer, checkpoints, encoder, ``hashx train --method`` and
 
 from ..train.method import Method as Method
 from ..train.method import MethodSettings as MethodSettings
+from .net_settings import NetSettings as NetSettings
 from .configure import configure as configure
 from .configure import split_overrides as split_overrides
 from .registry import METHODS as METHODS
@@ -56,6 +57,7 @@ from .acmr_settings import ACMRSettings as ACMRSettings
 __all__ = [
     "Method",
     "MethodSettings",
+    "NetSettings",
     "METHODS",
     "get_method",
     "list_methods",

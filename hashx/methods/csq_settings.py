@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from .._validation import check_choice, check_float, check_int
 from ..losses import HASH_CENTER_KINDS
-from ..models.modality_nets import check_net_settings
-from ..train.method import MethodSettings
+from .net_settings import NetSettings
 
 __all__ = ["CSQSettings"]
 
@@ -15,7 +14,7 @@ _CALLER = "CSQSettings"
 
 
 @dataclass(frozen=True, kw_only=True)
-class CSQSettings(MethodSettings):
+class CSQSettings(NetSettings):
     """The settings of :class:`~hashx.methods.CSQ`; saved in every checkpoint with the run config.
 
     Parameters
@@ -53,13 +52,6 @@ class CSQSettings(MethodSettings):
     the quantisation term.
     """
 
-    image_net: str = "auto"
-    text_net: str = "auto"
-    hidden_dim: int | str = "auto"
-    feature_dim: int = 512
-    image_norm: str = "auto"
-    text_norm: str = "auto"
-    vggf_path: str | None = None
     centers: str = "auto"
     center_candidates: int = 128
     quantization_weight: float = 0.05
@@ -68,7 +60,7 @@ class CSQSettings(MethodSettings):
     weight_decay: float = 0.0
 
     def __post_init__(self):
-        check_net_settings(self, caller=_CALLER)
+        super().__post_init__()
         check_choice(self.centers, "centers", HASH_CENTER_KINDS, caller=_CALLER)
         check_int(self.center_candidates, "center_candidates", caller=_CALLER, min_value=1)
         for name in ("quantization_weight", "weight_decay"):

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from .._validation import check_float, check_int
 from ..losses import PAIRWISE_LOSSES
-from ..models.modality_nets import check_net_settings
-from ..train.method import MethodSettings
+from .net_settings import NetSettings
 
 __all__ = ["DCMHSettings"]
 
@@ -15,7 +14,7 @@ _CALLER = "DCMHSettings"
 
 
 @dataclass(frozen=True, kw_only=True)
-class DCMHSettings(MethodSettings):
+class DCMHSettings(NetSettings):
     """The settings of :class:`~hashx.methods.DCMH`; saved in every checkpoint with the run config.
 
     Parameters
@@ -82,13 +81,7 @@ class DCMHSettings(MethodSettings):
       10^-1.5 (a rate for summed losses divided by ``n * batch``).
     """
 
-    image_net: str = "auto"
     text_net: str = "text_mlp"
-    hidden_dim: int | str = "auto"
-    feature_dim: int = 512
-    image_norm: str = "auto"
-    text_norm: str = "auto"
-    vggf_path: str | None = None
     pairwise_loss: str = "nll"
     gamma: float = 0.01
     eta: float = 0.01
@@ -99,7 +92,7 @@ class DCMHSettings(MethodSettings):
     text_passes: int = 1
 
     def __post_init__(self):
-        check_net_settings(self, caller=_CALLER)
+        super().__post_init__()
         PAIRWISE_LOSSES.check(self.pairwise_loss, parameter="pairwise_loss", caller=_CALLER)
         for name in ("gamma", "eta", "weight_decay"):
             object.__setattr__(self, name, check_float(getattr(self, name), name, caller=_CALLER))

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from .._validation import check_choice, check_float, check_int
 from ..alignment import ALIGNMENTS, GRL_SCHEDULES
 from ..losses import LABEL_LOSSES, PAIRWISE_LOSSES, QUANTIZERS
-from ..models.modality_nets import check_net_settings
-from ..train.method import MethodSettings
+from .net_settings import NetSettings
 
 __all__ = ["SSAHSettings", "ALIGN_TO"]
 
@@ -18,7 +17,7 @@ ALIGN_TO = ("label", "modality")
 
 
 @dataclass(frozen=True, kw_only=True)
-class SSAHSettings(MethodSettings):
+class SSAHSettings(NetSettings):
     """The settings of :class:`~hashx.methods.SSAH`; saved in every checkpoint with the run config.
 
     All loss terms are means (over pairs, elements or items), see
@@ -122,13 +121,6 @@ class SSAHSettings(MethodSettings):
     anyway.  Never SSAH's sqrt(10) decay per epoch.
     """
 
-    image_net: str = "auto"
-    text_net: str = "auto"
-    hidden_dim: int | str = "auto"
-    feature_dim: int = 512
-    image_norm: str = "auto"
-    text_norm: str = "auto"
-    vggf_path: str | None = None
     alignment: str = "projection"
     align_to: str = "label"
     instance_noise: float = 0.0
@@ -154,7 +146,7 @@ class SSAHSettings(MethodSettings):
     text_passes: int = 1
 
     def __post_init__(self):
-        check_net_settings(self, caller=_CALLER)
+        super().__post_init__()
         ALIGNMENTS.check(self.alignment, parameter="alignment", caller=_CALLER)
         check_choice(self.align_to, "align_to", ALIGN_TO, caller=_CALLER)
         GRL_SCHEDULES.check(self.grl_schedule, parameter="grl_schedule", caller=_CALLER)

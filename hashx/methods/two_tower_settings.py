@@ -6,14 +6,13 @@ from dataclasses import dataclass
 
 from .._validation import check_float
 from ..losses import POSITIVE_SETS
-from ..models.modality_nets import check_net_settings
-from ..train.method import MethodSettings
+from .net_settings import NetSettings
 
 __all__ = ["TwoTowerSettings"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class TwoTowerSettings(MethodSettings):
+class TwoTowerSettings(NetSettings):
     """The settings of :class:`~hashx.methods.TwoTower`; saved in every checkpoint with the run config.
 
     Parameters
@@ -60,13 +59,6 @@ class TwoTowerSettings(MethodSettings):
     With ``positives="labels"`` (tau = 0.3) the same run reached 0.670.
     """
 
-    image_net: str = "auto"
-    text_net: str = "auto"
-    hidden_dim: int | str = "auto"
-    feature_dim: int = 512
-    image_norm: str = "auto"
-    text_norm: str = "auto"
-    vggf_path: str | None = None
     positives: str = "pairs"
     tau: float = 0.5
     beta: float = 0.1
@@ -76,7 +68,7 @@ class TwoTowerSettings(MethodSettings):
 
     def __post_init__(self):
         caller = type(self).__name__
-        check_net_settings(self, caller=caller)
+        super().__post_init__()
         POSITIVE_SETS.check(self.positives, parameter="positives", caller=caller)
         for name in ("beta", "weight_decay"):
             object.__setattr__(self, name, check_float(getattr(self, name), name, caller=caller))
