@@ -107,7 +107,7 @@ def _fmt(values) -> str:
 
 
 def _metas(outs: list[Path]) -> list[dict]:
-    return [json.loads((o / "meta.json").read_text()) for o in outs if (o / "meta.json").exists()]
+    return [_meta(o) for o in outs if (o / "meta.json").exists()]
 
 
 def table(args) -> int:
@@ -172,7 +172,16 @@ def table(args) -> int:
                 lines.append(f"| {m} | " + " | ".join(cells) + " |")
             lines.append("")
     print("\n".join(lines))
+    if args.json:
+        curves = ("pr_curve", "precision_curve", "precision_within_radius")
+        Path(args.json).write_text(json.dumps({
+            "folders": [{"out": str(o), "meta": m} for o, m in zip(outs, [_meta(o) for o in outs])],
+            "records": [{k: v for k, v in r.items() if k not in curves} for r in records]}, indent=1))
     return 0
+
+
+def _meta(out: Path) -> dict:
+    return json.loads((out / "meta.json").read_text()) if (out / "meta.json").exists() else {}
 
 
 def plot(args) -> int:
@@ -208,6 +217,8 @@ def main(argv=None) -> int:
     t.add_argument("--difference", choices=("variant-minus-baseline", "baseline-minus-variant"),
                    default="variant-minus-baseline", help="the sign of the paired differences")
     t.add_argument("--methods", default=None, help="comma-separated, in table order (default: all)")
+    t.add_argument("--json", default=None, help="also write the records (without curves) and each folder's "
+                   "commands here")
     f = sub.add_parser("plot", help="PR and precision@k figures per proxy (mean over seeds)")
     f.add_argument("--out", required=True, nargs="+", help="one or more run folders")
     f.add_argument("--to", required=True, help="folder for <proxy>/pr-*.png and pk-*.png")
