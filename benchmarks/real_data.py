@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
+from bench_summary import CURVES  # noqa: E402
 
 PROXIES = ("digits-halves", "digits-quadrants", "wiki-like", "synthetic", "mirflickr25k-synthimg")
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -106,14 +107,11 @@ def _fmt(values) -> str:
     return "–" if not values else f"{np.mean(values):.4f} ± {np.std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
 
 
-def _metas(outs: list[Path]) -> list[dict]:
-    return [_meta(o) for o in outs if (o / "meta.json").exists()]
-
-
 def table(args) -> int:
     outs = [Path(o) for o in args.out]
     records = [r for o in outs for r in _records(o)]
-    metas = _metas(outs)
+    folder_metas = [_meta(o) for o in outs]  # {} where a folder has no meta.json
+    metas = [m for m in folder_metas if m]
     meta = metas[0] if metas else {}
     flip = args.difference == "baseline-minus-variant"
     by = defaultdict(dict)  # (proxy, method, bits, seed) -> {"i2t", "t2i", "val", "epoch"}
@@ -150,9 +148,9 @@ def table(args) -> int:
                          f"{np.median([v['epoch'] for v in vals]):.0f} | {np.median([v['seconds'] for v in vals]):.0f} |")
         lines.append("")
     if args.baseline:
+        order = f"{args.baseline} minus the method" if flip else f"the method minus {args.baseline}"
+        higher = args.baseline if flip else "the method"
         for what, keys in (("query-set MAP@all", ("i2t", "t2i")), ("validation MAP (what choices are made on)", ("val",))):
-            order = f"{args.baseline} minus the method" if flip else f"the method minus {args.baseline}"
-            higher = args.baseline if flip else "the method"
             lines += [f"## Paired differences against {args.baseline}: {what}", "",
                       f"{order[0].upper() + order[1:]}, same proxy, bits and seed: mean ± std over (bits, seed) "
                       f"pairs; in brackets, pairs where {higher} is higher / pairs.", "",
@@ -173,10 +171,9 @@ def table(args) -> int:
             lines.append("")
     print("\n".join(lines))
     if args.json:
-        curves = ("pr_curve", "precision_curve", "precision_within_radius")
         Path(args.json).write_text(json.dumps({
-            "folders": [{"out": str(o), "meta": m} for o, m in zip(outs, [_meta(o) for o in outs])],
-            "records": [{k: v for k, v in r.items() if k not in curves} for r in records]}, indent=1))
+            "folders": [{"out": str(o), "meta": m} for o, m in zip(outs, folder_metas)],
+            "records": [{k: v for k, v in r.items() if k not in CURVES} for r in records]}, indent=1))
     return 0
 
 
