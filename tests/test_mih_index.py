@@ -120,6 +120,24 @@ def test_duplicates_ties_by_id_and_codes_at_the_maximum_distance(nbits):
         assert D[0, -3:].tolist() == [nbits] * 3 and I[0, -3:].tolist() == [5, 77, 300]
 
 
+@pytest.mark.parametrize("nbits", [32, 64, 128])
+def test_runs_shorter_than_a_group_and_at_the_end_of_the_tables(nbits):
+    # a run's last entries (fewer than 64) are tested in one pass over a whole group, read past the
+    # run, or ending at the last entry of the tables when the run is there; tables of fewer than 64
+    # entries in all check every entry one by one
+    rng = np.random.default_rng(nbits + 11)
+    for n in (1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 130):
+        db = oracle.uniform_codes(rng, n, nbits)
+        db[-1] = db[0]  # a duplicate in the last run of some table
+        queries = np.concatenate([db[-1:], oracle.uniform_codes(rng, 3, nbits)])
+        for m in (nbits // 16, nbits // 8):
+            index = mih(nbits, m)
+            index.add(db)
+            for k in (1, 3, n):
+                same(index.search(queries, k), oracle.oracle_search(queries, db, k, nbits))
+            same(index.range_search(queries, nbits // 4), oracle.oracle_range_search(queries, db, nbits // 4))
+
+
 def test_hand_computed_8_bit():
     db = np.array([[0b00000001], [0b00000000], [0b00000011], [0b10000000], [0b00000111]], dtype=np.uint8)
     for m in (1, 2, 4, 8):
@@ -131,15 +149,19 @@ def test_hand_computed_8_bit():
         assert D.tolist() == [[0, 1, 1, 2], [0, 1, 2, 3]]
 
 
+@pytest.mark.parametrize("kind", oracle.KINDS)
 @pytest.mark.parametrize("nbits", [24, 64, 128])
 @pytest.mark.parametrize("nparts", [1, 2, 3])
-def test_kernels_with_a_query_split_into_parts(nbits, nparts):
-    # one query's probes dealt to several tasks, each with its own heap and stopping rule
-    db, queries = oracle.make_case("clustered", nbits, 3001, 7, seed=nbits + nparts)
+def test_kernels_with_a_query_split_into_parts(nbits, nparts, kind):
+    # one query's probes dealt to several tasks, each with its own heap, sharing the least k-th
+    # distance among their full heaps to prune and stop
+    db, queries = oracle.make_case(kind, nbits, 3001, 7, seed=nbits + nparts)
     W = row_bytes(nbits) // word_dtype(nbits).itemsize
     dbw = database_words(to_rows(db, nbits, copy=True), nbits)
     qw = query_words(queries, nbits)
-    for m in valid_ms(nbits)[:3]:
+    # uniform codes' neighbours are far: substrings of at most 12 bits keep the probes within the budget
+    ms = valid_ms(nbits)[:3] if kind == "clustered" else [m for m in m_range(nbits) if nbits <= 12 * m][:2]
+    for m in ms:
         layout = make_layout(nbits, m, 3001)
         tables = build_tables(dbw, W, layout, 3001)
         masks = _mih_search.substring_masks(layout, W, word_dtype(nbits))

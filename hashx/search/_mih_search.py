@@ -28,8 +28,8 @@ candidates that would enter the result.
 
 Work is bounded.  A query's work is counted in units of one code word
 verified: a candidate costs ``W`` units, a probe :data:`PROBE_UNITS` (the
-lookup and reaching its run; the first lines of each run are prefetched while
-the previous run is verified).  The caller sets each query's *budget* to what
+lookup and reaching its run; within a step, each run's first lines are
+prefetched :data:`PIPELINE` probes before it is verified).  The caller sets each query's *budget* to what
 a linear scan would cost it.  A query gives up before a step whose probes
 alone would exceed the budget, or as soon as its work does; the caller then
 answers it with the linear scan (:mod:`._topk`, :mod:`._range`), so a query
@@ -37,10 +37,13 @@ never costs much more than a scan, and the answer is exact either way.  This
 is what keeps large ``k``, large radii, long codes or tiny databases safe.
 
 Few queries: each query's probes are dealt round-robin to ``nparts`` tasks,
-each with its own heap.  A task stops on its own rule (its heap's largest
-distance reached by its ``R``), which is still exact: the final ``k``-th
-distance is at most every task's, so every code that close was reached by
-every task's steps, and the tasks found disjoint sets of codes.
+each with its own heap.  The final ``k``-th distance is at most the ``k``-th
+distance of any task's full heap, so the tasks share the least of these (one
+word per query, written without locks: any value a task reads is some full
+heap's, hence a valid bound) and each prunes candidates and stops by it (its
+``R`` reaching the shared bound).  That is exact: every code as close as the
+final ``k``-th was reached by every task's steps, and the tasks found
+disjoint sets of codes.
 """
 
 from __future__ import annotations
@@ -61,8 +64,10 @@ __all__ = ["PROBE_UNITS", "binomials", "knn_search", "range_search", "substring_
 PROBE_UNITS = 400.0
 #: Bytes of heaps allowed per kernel call (queries are chunked to fit).
 STATE_BYTES = 64 * 1024 * 1024
-#: Cache lines of a probe's run loaded ahead while the previous run is verified.
-PREFETCH_LINES = 256
+#: Cache lines of a probe's run loaded ahead while earlier runs are verified.
+PREFETCH_LINES = 64
+#: Probes looked up (and their runs prefetched) before the first of them is verified.
+PIPELINE = 4
 
 
 @functools.lru_cache(maxsize=1)
@@ -180,20 +185,38 @@ def _distance(qs, qo, entries, e, W):
 
 @njit(cache=True, inline="always")
 def _next_bits(qs, qo, entries, g, gz, ez, W, limit):
-    """(g, bits): the next group from ``g`` with an entry closer than ``limit`` (bits: which), or the
-    tail ``gz..ez-1`` (fewer than a group, all bits set); ``g >= ez`` when nothing is left."""
+    """(g, bits): the next group from ``g`` with an entry closer than ``limit`` (bits: which), then the
+    tail ``gz..ez-1`` (fewer than a group); ``g >= ez`` when nothing is left.
+
+    The tail is tested in one vector pass too, over the whole group of
+    entries that starts at ``g`` (or, at the end of the array, ends there),
+    its bits shifted and masked to the tail's entries.
+    """
     if g < gz:
         g, bits = next_group(qs, qo, entries, g, gz, W, limit)
         if g < gz:
             return g, bits
     if g < ez:
-        return g, (np.uint64(1) << np.uint64(ez - g)) - np.uint64(1)
+        valid = (np.uint64(1) << np.uint64(ez - g)) - np.uint64(1)
+        total = entries.shape[0] // W
+        if total < GROUP:
+            return g, valid
+        gs = min(g, total - GROUP)
+        h, bits = next_group(qs, qo, entries, gs, gs + GROUP, W, limit)
+        if h != gs:
+            return g, np.uint64(0)
+        return g, (bits >> np.uint64(g - gs)) & valid
     return ez, np.uint64(0)
 
 
 @njit(cache=True, nogil=True)
-def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, thr_d):
-    """Offer the entries ``ea..ez-1`` (one key's run, found in step (r, j)); return (size, thr_d)."""
+def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, thr_d, shared, sq):
+    """Offer the entries ``ea..ez-1`` (one key's run, found in step (r, j)); return (size, thr_d).
+
+    ``thr_d`` bounds the final k-th distance from above: this task's own, once
+    its heap is full, or another task's of the same query (``shared[sq]``).
+    """
+    thr_d = min(thr_d, shared[sq])
     gz = ea + (ez - ea) // GROUP * GROUP
     g, bits = _next_bits(qs, qo, entries, ea, gz, ez, W, thr_d + 1)
     while g < ez:
@@ -203,8 +226,10 @@ def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, 
             d = _distance(qs, qo, entries, e, W)
             if d <= thr_d:
                 size = _offer(qs, qo, W, e, d, r, j, m, ids, entries, masks, keff, heap, size)
-                if size == keff:
+                if size == keff and (heap[0] >> 32) < thr_d:
                     thr_d = heap[0] >> 32
+                    if thr_d < shared[sq]:
+                        shared[sq] = thr_d
         g, bits = _next_bits(qs, qo, entries, g + GROUP, gz, ez, W, thr_d + 1)
     return size, thr_d
 
@@ -251,10 +276,11 @@ def _range_run(qs, qo, W, ea, ez, r, j, m, radius, ids, entries, masks, out_d, o
 
 @njit(cache=True, nogil=True)
 def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bits, table_starts, starts, ids,
-          entries, masks, binom, probe_units, cand_units, budget, part, nparts, heap, out_d, out_i, at):
+          entries, masks, binom, probe_units, cand_units, budget, part, nparts, heap, shared, sq, out_d, out_i, at):
     """One query's steps (its probes ``part``, ``part + nparts``, ... only).
 
-    k-NN when ``radius < 0``: the ``keff`` best candidates into ``heap``.
+    k-NN when ``radius < 0``: the ``keff`` best candidates into ``heap``; the
+    query's tasks share their bound on the k-th distance in ``shared[sq]``.
     Range search otherwise: counts the codes within ``radius``, or writes them
     at ``out_d[at:]``, ``out_i[at:]`` when ``out_d`` is not empty.  Returns
     (count, done): the heap's size or the number of matches, and False when
@@ -263,6 +289,8 @@ def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bit
     knn = radius < 0
     m = lengths.shape[0]
     qkeys = _query_keys(qs, qo, wbits, offsets, lengths)
+    ring_a = np.empty(PIPELINE, np.int64)  # runs looked up and prefetched, not yet verified
+    ring_z = np.empty(PIPELINE, np.int64)
     count = 0
     thr_d = nbits  # k-NN: candidates at a larger distance cannot enter
     work = 0.0
@@ -278,34 +306,44 @@ def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bit
                 mask = np.uint64(0) if r == 0 else (np.uint64(1) << np.uint64(r)) - np.uint64(1)
                 limit = np.uint64(1) << np.uint64(length)
                 qk = qkeys[j]
-                pa = pz = 0  # the run found by the previous probe, verified one probe later
+                head = 0
+                fill = 0
                 while True:
                     last = mask >= limit
-                    a = z = 0
-                    if not last and probe % nparts == part:
-                        a, z = _key_range(j, qk ^ mask, wbits, W, n, lengths, prefix_bits, offsets, table_starts,
-                                          starts, entries)
-                        work += probe_units + cand_units * (z - a)
-                        if z > a:
-                            _prefetch_run(entries, base + a, base + z, W)
-                    if pz > pa:
+                    if not last:
+                        if probe % nparts == part:
+                            a, z = _key_range(j, qk ^ mask, wbits, W, n, lengths, prefix_bits, offsets, table_starts,
+                                              starts, entries)
+                            work += probe_units + cand_units * (z - a)
+                            if z > a:
+                                _prefetch_run(entries, base + a, base + z, W)
+                                slot = (head + fill) % PIPELINE
+                                ring_a[slot] = base + a
+                                ring_z[slot] = base + z
+                                fill += 1
+                        probe += 1
+                        mask = limit if r == 0 else _next_mask(mask)
+                    while fill == PIPELINE or (last and fill > 0):
+                        ea = ring_a[head]
+                        ez = ring_z[head]
+                        head = (head + 1) % PIPELINE
+                        fill -= 1
                         if knn:
-                            count, thr_d = _knn_run(qs, qo, W, base + pa, base + pz, r, j, m, ids, entries, masks,
-                                                    keff, heap, count, thr_d)
+                            count, thr_d = _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap,
+                                                    count, thr_d, shared, sq)
                         else:
-                            count = _range_run(qs, qo, W, base + pa, base + pz, r, j, m, radius, ids, entries,
-                                               masks, out_d, out_i, at, count)
+                            count = _range_run(qs, qo, W, ea, ez, r, j, m, radius, ids, entries, masks, out_d,
+                                               out_i, at, count)
                     if last:
                         break
                     if work > budget:
                         return count, False
-                    pa, pz = a, z
-                    probe += 1
-                    mask = limit if r == 0 else _next_mask(mask)
             covered = m * r + j
-            if knn and (covered >= nbits or (count == keff and thr_d <= covered)):
-                return count, True
-            if not knn and covered >= radius:
+            if knn:
+                thr_d = min(thr_d, shared[sq])
+                if covered >= thr_d:
+                    return count, True
+            elif covered >= radius:
                 return count, True
         r += 1
 
@@ -318,13 +356,14 @@ def _knn_kernel(qs, W, wbits, nbits, n, k, nparts, offsets, lengths, prefix_bits
     heaps = np.empty((nq * nparts, keff), np.int64)
     sizes = np.zeros(nq * nparts, np.int64)
     oks = np.zeros(nq * nparts, np.bool_)
+    shared = np.full(nq, nbits, np.int64)  # each query's least k-th distance among its tasks' full heaps
     none_d = np.empty(0, np.int32)
     none_i = np.empty(0, np.int64)
     for task in prange(nq * nparts):
         q = task // nparts
         sizes[task], oks[task] = _walk(qs, q * W, W, wbits, nbits, n, -1, keff, offsets, lengths, prefix_bits,
                                        table_starts, starts, ids, entries, masks, binom, probe_units, cand_units,
-                                       budget, task - q * nparts, nparts, heaps[task], none_d, none_i, 0)
+                                       budget, task - q * nparts, nparts, heaps[task], shared, q, none_d, none_i, 0)
     out_d = np.empty((nq, k), np.int32)
     out_i = np.empty((nq, k), np.int64)
     done = np.zeros(nq, np.bool_)
@@ -364,12 +403,13 @@ def _range_kernel(qs, W, wbits, radius, n, nparts, offsets, lengths, prefix_bits
     none_d = np.empty(0, np.int32)
     none_i = np.empty(0, np.int64)
     no_heap = np.empty(0, np.int64)
+    no_shared = np.zeros(1, np.int64)
     for task in prange(nq * nparts):
         q = task // nparts
         # (range search passes the radius where k-NN passes nbits: it is not used)
         counts[task], oks[task] = _walk(qs, q * W, W, wbits, radius, n, radius, 0, offsets, lengths, prefix_bits,
                                         table_starts, starts, ids, entries, masks, binom, probe_units, cand_units,
-                                        budget, task - q * nparts, nparts, no_heap, none_d, none_i, 0)
+                                        budget, task - q * nparts, nparts, no_heap, no_shared, 0, none_d, none_i, 0)
     done = np.zeros(nq, np.bool_)
     lims = np.zeros(nq + 1, np.int64)
     starts_at = np.zeros(nq * nparts, np.int64)
@@ -391,7 +431,7 @@ def _range_kernel(qs, W, wbits, radius, n, nparts, offsets, lengths, prefix_bits
         if done[q] and counts[task] > 0:
             _walk(qs, q * W, W, wbits, radius, n, radius, 0, offsets, lengths, prefix_bits, table_starts, starts,
                   ids, entries, masks, binom, probe_units, cand_units, np.inf, task - q * nparts, nparts, no_heap,
-                  out_d, out_i, starts_at[task])
+                  no_shared, 0, out_d, out_i, starts_at[task])
     # order each query's matches by (distance, id)
     for q in prange(nq):
         a = lims[q]
@@ -482,8 +522,12 @@ def range_search(qwords: np.ndarray, W: int, radius: int, tables, masks: np.ndar
 
 
 def substring_masks(layout, W: int, dtype) -> np.ndarray:
-    """Each substring's bits as words: ndarray of shape (m * W,), word dtype."""
-    dtype = np.dtype(dtype)
+    """Each substring's bits as words: ndarray of shape (m * W,), word dtype, read-only (cached per layout)."""
+    return _substring_masks(layout, W, np.dtype(dtype))
+
+
+@functools.lru_cache(maxsize=64)
+def _substring_masks(layout, W: int, dtype: np.dtype) -> np.ndarray:
     wbits = 8 * dtype.itemsize
     out = np.zeros(layout.m * W, dtype)
     for j, (off, length) in enumerate(zip(layout.offsets, layout.lengths)):
