@@ -29,8 +29,8 @@ candidates that would enter the result.
 Work is bounded.  A query's work is counted in units of one code word
 verified: a candidate costs ``W`` units, a probe :data:`PROBE_UNITS` (the
 lookup and reaching its run; within a step, each run's first lines are
-prefetched :data:`PIPELINE` probes before it is verified).  The caller sets each query's *budget* to what
-a linear scan would cost it.  A query gives up before a step whose probes
+prefetched :data:`PIPELINE` probes before it is verified).  The caller sets
+each query's *budget* to what a linear scan would cost it.  A query gives up before a step whose probes
 alone would exceed the budget, or as soon as its work does; the caller then
 answers it with the linear scan (:mod:`._topk`, :mod:`._range`), so a query
 never costs much more than a scan, and the answer is exact either way.  This
