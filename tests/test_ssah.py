@@ -84,7 +84,7 @@ def test_one_epoch_trains_every_network_with_finite_losses(alignment, extra):
 
 
 def test_setup_fits_normalisers_and_fills_buffers():
-    method, data = _method()
+    method, data = _method(image_norm="standardize", text_norm="rms")
     np.testing.assert_allclose(method.image_net.norm.shift.numpy(), data.image.numpy().mean(0), rtol=1e-4, atol=1e-5)
     expected_rms = float(np.sqrt(np.mean(data.text.numpy().astype(np.float64) ** 2)))
     assert method.text_net.norm.scale[0].item() == pytest.approx(1 / expected_rms, rel=1e-5)

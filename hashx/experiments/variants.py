@@ -19,7 +19,16 @@ name                   what it is
 ``ssah-wgan``          Wasserstein critics with a gradient penalty
 ``ssah-noise``         the GAN with annealed instance noise on the discriminators' inputs
 ``ssah-crossmodal``    the GAN, image and text features aligned with each other, not the labels'
+``ssah-width4096``     ``ssah`` with hashx 0.1's width (4,096) instead of the data-chosen one
+``ssah-v1norm``        ``ssah`` with hashx 0.1's input norms (standardised images, RMS-scaled text)
+``ssah-fusion``        ``ssah`` with multi-scale text fusion whatever the text's length
+``ssah-40epochs``      ``ssah`` with hashx 0.1's schedule (40 epochs, no early stopping)
+``ssah-standardize``   ``ssah`` with both inputs standardised, whatever they hold
 =====================  ==========================================================================
+
+``ssah-width4096`` to ``ssah-40epochs`` each put back one of hashx 0.1's settings into ``ssah``: the
+leave-one-out ablations that measure what each data-driven default buys
+(``ssah-gan`` does the same for the alignment).
 
 Any name registered in :mod:`hashx.methods` is accepted as well (with no
 extra settings).  A variant's settings are the method's (bare keys) and the
@@ -51,6 +60,11 @@ VARIANTS = {
     "ssah-wgan": ("ssah", {"alignment": "wgan_gp"}),
     "ssah-noise": ("ssah", {"alignment": "gan", "instance_noise": 1.0}),
     "ssah-crossmodal": ("ssah", {"alignment": "gan", "align_to": "modality"}),
+    "ssah-width4096": ("ssah", {"hidden_dim": 4096}),
+    "ssah-v1norm": ("ssah", {"image_norm": "standardize", "text_norm": "rms"}),
+    "ssah-fusion": ("ssah", {"text_net": "text_net"}),
+    "ssah-40epochs": ("ssah", {"run.epochs": 40, "run.patience": None}),
+    "ssah-standardize": ("ssah", {"image_norm": "standardize", "text_norm": "standardize"}),
 }
 
 

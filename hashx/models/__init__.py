@@ -24,6 +24,7 @@ from .image_net import ImageCNNF as ImageCNNF
 from .image_net import ImageMLP as ImageMLP
 from .encoder_choice import AUTO as AUTO
 from .encoder_choice import MIN_FUSION_DIM as MIN_FUSION_DIM
+from .encoder_choice import SPARSE_ZERO_FRACTION as SPARSE_ZERO_FRACTION
 from .encoder_choice import choose_hidden_dim as choose_hidden_dim
 from .encoder_choice import choose_input_norm as choose_input_norm
 from .encoder_choice import choose_text_net as choose_text_net
@@ -64,6 +65,7 @@ __all__ = [
     "NetSpec",
     "AUTO",
     "MIN_FUSION_DIM",
+    "SPARSE_ZERO_FRACTION",
     "modality_net_specs",
     "choose_input_norm",
     "choose_text_net",

@@ -11,13 +11,17 @@ The rules
 ---------
 Input normalisation (:func:`choose_input_norm`), from the training values:
 
-* non-negative integers whose rows do not all sum to 1 -- counts or binary
-  bag-of-words, tags -- get ``"rms"``: one global scale, which keeps zeros
-  zero and lets a long sparse vector keep its sparsity;
-* everything else -- probability vectors (topic proportions, rows summing
-  to 1), dense real features (CNN activations, embeddings) -- gets
-  ``"standardize"``: per-dimension mean and standard deviation, so that no
-  dimension dominates by scale alone.
+* sparse non-negative integers -- at least :data:`SPARSE_ZERO_FRACTION` of
+  the entries zero, rows not all summing to 1: binary tags, bag-of-words
+  over a large vocabulary -- get ``"rms"``: one global scale, which keeps
+  zeros zero and lets a long sparse vector keep its sparsity;
+* everything else gets ``"standardize"``: per-dimension mean and standard
+  deviation, so that no dimension dominates by scale alone.  That covers
+  probability vectors (topic proportions), dense real features (CNN
+  activations, embeddings) and dense non-negative integers (pixel
+  intensities, histograms over a small vocabulary): on the digits proxies
+  (pixels 0-16, half of them zero) RMS scaling cost 0.03-0.07 validation
+  MAP against standardising (``benchmarks/results/defaults-ablation.md``).
 
 Text network (:func:`choose_text_net`): SSAH's multi-scale fusion
 (``"text_net"``) pools windows of 5 to 50 entries; on a vector shorter than
@@ -47,6 +51,7 @@ from .text_net import SSAH_WINDOWS
 __all__ = [
     "AUTO",
     "MIN_FUSION_DIM",
+    "SPARSE_ZERO_FRACTION",
     "choose_input_norm",
     "choose_text_net",
     "choose_hidden_dim",
@@ -60,6 +65,8 @@ log = logging.getLogger(__name__)
 AUTO = "auto"
 #: Shortest text vector given multi-scale fusion by ``text_net="auto"``.
 MIN_FUSION_DIM = 5 * max(SSAH_WINDOWS)
+#: Least fraction of zero entries that makes integer values sparse counts (RMS-scaled).
+SPARSE_ZERO_FRACTION = 0.9
 _SAMPLE_ROWS = 4096
 
 
@@ -84,10 +91,13 @@ def choose_input_norm(values) -> tuple[str, str]:
     nonneg = bool(x.min() >= 0)
     integer = bool(np.all(x == np.round(x)))
     simplex = nonneg and bool(np.allclose(x.sum(axis=1), 1.0, atol=1e-3))
-    if nonneg and integer and not simplex:
-        return "rms", "non-negative integer counts (bag-of-words / tags)"
     if simplex:
         return "standardize", "probability vectors (rows sum to 1)"
+    zeros = float(np.mean(x == 0))
+    if nonneg and integer and zeros >= SPARSE_ZERO_FRACTION:
+        return "rms", f"sparse non-negative integer counts ({zeros:.0%} zeros: bag-of-words / tags)"
+    if nonneg and integer:
+        return "standardize", f"dense non-negative integers ({zeros:.0%} zeros: intensities or short histograms)"
     return "standardize", "dense real-valued features"
 
 
