@@ -19,9 +19,10 @@ Input normalisation (:func:`choose_input_norm`), from the training values:
   deviation, so that no dimension dominates by scale alone.  That covers
   probability vectors (topic proportions), dense real features (CNN
   activations, embeddings) and dense non-negative integers (pixel
-  intensities, histograms over a small vocabulary): on the digits proxies
+  intensities, histograms over a small vocabulary): on digits-quadrants
   (pixels 0-16, half of them zero) RMS scaling cost 0.03-0.07 validation
-  MAP against standardising (``benchmarks/results/defaults-ablation.md``).
+  MAP against standardising, on digits-halves it was 0.012 ahead
+  (``benchmarks/results/defaults-ablation.md``).
 
 Text network (:func:`choose_text_net`): SSAH's multi-scale fusion
 (``"text_net"``) pools windows of 5 to 50 entries; on a vector shorter than
