@@ -107,6 +107,17 @@ def _fmt(values) -> str:
     return "–" if not values else f"{np.mean(values):.4f} ± {np.std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
 
 
+def _paired(by: dict, proxy: str, method: str, baseline: str, bits: int, key: str, flip: bool) -> str:
+    """``mean ± std (positive/pairs)`` of ``method`` minus ``baseline`` (or the reverse when ``flip``),
+    paired by seed, on one proxy and code length; "–" when no pair exists."""
+    diffs = [(-1 if flip else 1) * (v[key] - by[(proxy, baseline, bits, s)][key])
+             for (p, m, b, s), v in by.items()
+             if p == proxy and m == method and b == bits and (p, baseline, b, s) in by and key in v]
+    if not diffs:
+        return "–"
+    return f"{np.mean(diffs):+.4f} ± {np.std(diffs):.4f} ({sum(d > 0 for d in diffs)}/{len(diffs)})"
+
+
 def table(args) -> int:
     outs = [Path(o) for o in args.out]
     records = [r for o in outs for r in _records(o)]
@@ -135,39 +146,34 @@ def table(args) -> int:
              f"coded from its features. `mirflickr25k-synthimg` has SYNTHETIC image features (real tags and "
              f"labels) and {meta.get('mir_train', '?')} training items; never MIRFlickr results.", ""]
     for proxy in proxies:
-        lines += [f"## {proxy}", "", "| method | " + " | ".join(f"I→T {b}" for b in bits) + " | "
-                  + " | ".join(f"T→I {b}" for b in bits) + " | val (mean) | best epoch | train s |",
-                  "|" + "---|" * (2 * len(bits) + 4)]
+        lines += [f"## {proxy}", "", "| method | " + " | ".join(f"{d} {b}" for d in ("I→T", "T→I", "val") for b in bits)
+                  + " | best epoch | train s |", "|" + "---|" * (3 * len(bits) + 3)]
         for m in methods:
-            cells = [_fmt([v[d] for (p, mm, b, s), v in by.items() if p == proxy and mm == m and b == bb and d in v])
-                     for d in ("i2t", "t2i") for bb in bits]
             vals = [v for (p, mm, b, s), v in by.items() if p == proxy and mm == m]
             if not vals:
                 continue
-            lines.append(f"| {m} | " + " | ".join(cells) + f" | {np.mean([v['val'] for v in vals]):.4f} | "
-                         f"{np.median([v['epoch'] for v in vals]):.0f} | {np.median([v['seconds'] for v in vals]):.0f} |")
+            cells = [_fmt([v[d] for (p, mm, b, s), v in by.items() if p == proxy and mm == m and b == bb and d in v])
+                     for d in ("i2t", "t2i", "val") for bb in bits]
+            lines.append(f"| {m} | " + " | ".join(cells) + f" | {np.median([v['epoch'] for v in vals]):.0f} | "
+                         f"{np.median([v['seconds'] for v in vals]):.0f} |")
         lines.append("")
     if args.baseline:
         order = f"{args.baseline} minus the method" if flip else f"the method minus {args.baseline}"
         higher = args.baseline if flip else "the method"
         for what, keys in (("query-set MAP@all", ("i2t", "t2i")), ("validation MAP (what choices are made on)", ("val",))):
             lines += [f"## Paired differences against {args.baseline}: {what}", "",
-                      f"{order[0].upper() + order[1:]}, same proxy, bits and seed: mean ± std over (bits, seed) "
-                      f"pairs; in brackets, pairs where {higher} is higher / pairs.", "",
+                      f"{order[0].upper() + order[1:]}, same proxy, bits and seed: mean ± std over seeds, "
+                      f"one row per code length; in brackets, pairs where {higher} is higher / pairs.", "",
                       "| method | " + " | ".join(f"{p} {k}" for p in proxies for k in keys) + " |",
                       "|" + "---|" * (1 + len(proxies) * len(keys))]
             for m in methods:
                 if m == args.baseline:
                     continue
-                cells = []
-                for p in proxies:
-                    for k in keys:
-                        diffs = [(-1 if flip else 1) * (v[k] - by[(p, args.baseline, b, s)][k])
-                                 for (pp, mm, b, s), v in by.items()
-                                 if pp == p and mm == m and (p, args.baseline, b, s) in by and k in v]
-                        cells.append("–" if not diffs else f"{np.mean(diffs):+.4f} ± {np.std(diffs):.4f} "
-                                     f"({sum(d > 0 for d in diffs)}/{len(diffs)})")
-                lines.append(f"| {m} | " + " | ".join(cells) + " |")
+                for bb in bits:
+                    cells = [_paired(by, p, m, args.baseline, bb, k, flip) for p in proxies for k in keys]
+                    if all(c == "–" for c in cells):
+                        continue
+                    lines.append(f"| {m} ({bb} bits) | " + " | ".join(cells) + " |")
             lines.append("")
     print("\n".join(lines))
     if args.json:
