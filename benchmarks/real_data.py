@@ -133,10 +133,10 @@ def table(args) -> int:
             by[key]["val"] = r["val_map"]
             by[key]["epoch"] = r["best_epoch"]
             by[key]["seconds"] = r["train_seconds"]
-    proxies = [p for p in PROXIES if any(k[0] == p for k in by)]
     methods = list(dict.fromkeys(k[1] for k in sorted(by, key=lambda k: (k[0], k[1]))))
     if args.methods:
         methods = [m for m in args.methods.split(",") if m in methods]
+    proxies = [p for p in PROXIES if any(k[0] == p and k[1] in methods for k in by)]
     bits = sorted({k[2] for k in by})
     commands = "; ".join(f"`{m.get('command', '?')}` (last: `{m.get('last', {}).get('command', '?')}`)" for m in metas)
     lines = [f"# Real-data proxies: {', '.join(proxies)}", "",

@@ -67,3 +67,15 @@ def test_flip_reverses_the_sign(real_data, tmp_path, capsys):
     real_data.table(args)
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("| variant (32 bits)"))
     assert line.split("|")[2].strip() == "+0.0500 ± 0.0000 (1/1)"
+
+
+def test_a_proxy_without_the_chosen_methods_is_left_out(real_data, tmp_path, capsys):
+    _write(tmp_path, "base", {(32, 0): (0.30, 0.60, 0.50)})
+    other = tmp_path / "digits-halves" / "other" / "results.json"
+    other.parent.mkdir(parents=True)
+    other.write_text(json.dumps([{**_record("other", 32, 0, "image->text", 0.9, 0.9), "protocol": "digits-halves"}]))
+    args = argparse.Namespace(out=[str(tmp_path)], baseline=None, difference="variant-minus-baseline",
+                              methods="base", json=None)
+    real_data.table(args)
+    out = capsys.readouterr().out
+    assert "## wiki-like" in out and "digits-halves" not in out
