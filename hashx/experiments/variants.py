@@ -3,7 +3,7 @@
 =====================  ==========================================================================
 name                   what it is
 =====================  ==========================================================================
-``ssah``               SSAH at its defaults (data-adaptive settings, Wasserstein critics)
+``ssah``               SSAH at its defaults (data-adaptive settings, projection discriminators)
 ``ssah-noadv``         SSAH with no adversarial module (the ablation: the loss left out)
 ``ssah-grl``           SSAH aligned with a gradient-reversal layer instead of alternating updates
 ``ssah-official``      the official code's three deviations together: squared pairwise loss,
@@ -16,9 +16,7 @@ name                   what it is
                        stopping, RMS-scaled text, the GAN alignment), to reproduce its results
 ``ssah-gan``           SSAH's alternating GAN updates against the label features
 ``ssah-projection``    alternating updates with label-conditioned (projection) discriminators
-                       (``ssah``'s alignment until the 16/64-bit comparison)
-``ssah-wgan``          Wasserstein critics with a gradient penalty (``ssah``'s default; the name
-                       keeps the comparisons that ran under it reproducible)
+``ssah-wgan``          Wasserstein critics with a gradient penalty
 ``ssah-noise``         the GAN with annealed instance noise on the discriminators' inputs
 ``ssah-crossmodal``    the GAN, image and text features aligned with each other, not the labels'
 ``ssah-width4096``     ``ssah`` with hashx 0.1's width (4,096) instead of the data-chosen one

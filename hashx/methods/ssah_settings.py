@@ -47,17 +47,14 @@ class SSAHSettings(NetSettings):
     vggf_path : str or None, default=None
         MatConvNet ``imagenet-vgg-f.mat`` initialising the CNN-F trunk
         (raw images only; None starts it from random weights).
-    alignment : str, default="wgan_gp"
+    alignment : str, default="projection"
         A registered alignment component (:mod:`hashx.alignment`): how the
         image/text features are aligned with the label network's features.
-        ``"wgan_gp"`` (the default: a Wasserstein critic per modality with a
-        gradient penalty; of the adversarial forms it had the best validation
-        MAP on each of the four proxies measured at 32 bits and was level
-        with ``"projection"`` at 64 bits, see
-        ``benchmarks/results/real-data-table.md``), ``"projection"``
-        (label-conditioned projection discriminators, the default before;
-        variant ``ssah-projection``), ``"gan"`` (the paper's discriminators;
-        variant ``ssah-gan``), ``"grl"`` (gradient reversal),
+        ``"projection"`` (the default: SSAH's alternating updates with
+        label-conditioned projection discriminators, which won on the
+        validation splits of the real-data proxies, see
+        ``benchmarks/results/real_data_pilot.md``), ``"gan"`` (the paper's
+        discriminators; variant ``ssah-gan``), ``"grl"`` (gradient reversal),
         ``"gan_detached"`` (the official code: no gradient reaches the
         image/text networks) or ``"none"`` (the ablation).
     align_to : {"label", "modality"}, default="label"
@@ -124,7 +121,7 @@ class SSAHSettings(NetSettings):
     anyway.  Never SSAH's sqrt(10) decay per epoch.
     """
 
-    alignment: str = "wgan_gp"
+    alignment: str = "projection"
     align_to: str = "label"
     instance_noise: float = 0.0
     gp_weight: float = 10.0
