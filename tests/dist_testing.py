@@ -63,21 +63,20 @@ def train_tiny_worker(rank, out_dir, method, settings, run_values):
 
 
 def epoch_with_gradients(method, data) -> tuple[dict, list]:
-    """Train epoch 0 of a built method, recording every parameter's gradient at each optimiser step.
+    """Train epoch 0 of a built method, recording the gradients each optimiser steps with.
 
-    Returns ``(the epoch's logged losses, [{"<module>/<parameter>": gradient} per step])``; the
-    gradients are read when the first optimiser steps, after the step's backward pass.
+    Returns ``(the epoch's logged losses, [{"<optimiser>/<group>/<index>": gradient} per step])``,
+    every optimiser's steps (the networks', a discriminator stage's) in the order they ran, each
+    read after the step's backward pass (and, under DDP or a manual all-reduce, after averaging).
     """
     grads = []
-    opt = method.optimizers[next(iter(method.optimizers))][0]
-    step = opt.step
+    for name, (opt, _) in method.optimizers.items():
+        def recording_step(*args, _name=name, _opt=opt, _step=opt.step, **kwargs):
+            grads.append({f"{_name}/{g}/{i}": p.grad.detach().clone() for g, group in enumerate(_opt.param_groups)
+                          for i, p in enumerate(group["params"]) if p.grad is not None})
+            return _step(*args, **kwargs)
 
-    def recording_step(*args, **kwargs):
-        grads.append({f"{m}/{k}": p.grad.detach().clone() for m, net in method.modules().items()
-                      for k, p in net.named_parameters() if p.grad is not None})
-        return step(*args, **kwargs)
-
-    opt.step = recording_step
+        opt.step = recording_step
     return method.train_epoch(0, data), grads
 
 
@@ -96,9 +95,9 @@ def first_epoch_worker(rank, out_path, method, run_values):
 def check_two_workers_match_one_process(method, out_dir, run_values, *, rtol=1e-4, atol=1e-6):
     """Epoch 0 of the tiny ``method`` in one process and under 2 gloo workers: the same step, the same losses.
 
-    Every optimiser step's gradient of every parameter (after DDP's averaging) and every logged
-    loss term must agree up to float summation order: the data-parallel run optimises the
-    one-process objective on the same global batches.
+    Every optimiser step's gradient (after DDP's averaging; every optimiser's, a discriminator
+    stage's included) and every logged loss term must agree up to float summation order: the
+    data-parallel run optimises the one-process objective on the same global batches.
     """
     import pathlib
 

@@ -186,3 +186,31 @@ def test_wgan_gp_critic_loss_by_hand_with_a_linear_critic():
     assert float(term["adversarial"].detach()) == pytest.approx(-0.5 * float((b.features @ w).mean()), rel=1e-5)
     term["adversarial"].backward()
     torch.testing.assert_close(features.grad, (-0.5 * w / b.features.shape[0]).expand_as(features))
+
+
+def _critic_gradients(name, batch, **step):
+    """The gradients of one float64 discriminator step of a fresh component ``name`` (seeded alike)."""
+    torch.manual_seed(0)
+    alignment = create_alignment(name, **_kwargs(seed=3, modalities=("image",)))
+    alignment.nets.double()
+    alignment.optimizer = torch.optim.SGD(alignment.nets.parameters(), lr=0.0)
+    alignment.discriminator_step({"image": batch}, **step)
+    return torch.cat([p.grad.reshape(-1) for p in alignment.nets.parameters()])
+
+
+@pytest.mark.parametrize("name", ["gan", "wgan_gp"])
+def test_discriminator_steps_on_the_parts_of_a_batch_average_to_the_whole_batch_step(name):
+    # the data-parallel arithmetic, exact in float64: rank r's part start:stop of a B-item batch, its loss
+    # weighted by (stop - start) * W / B and the per-item draws (the penalty's interpolation) made for the
+    # global batch; the mean of the ranks' gradients is the one-process gradient
+    b = AlignmentBatch(*(x.double() for x in _batch(n=7)[:2]))
+    whole = _critic_gradients(name, b)
+    bounds = [(0, 3), (3, 7)]
+
+    def ranks_mean(with_part):
+        return sum(_critic_gradients(name, AlignmentBatch(b.features[i:j], b.anchors[i:j]), weight=(j - i) * 2 / 7,
+                                     part=(i, j, 7) if with_part else None) for i, j in bounds) / 2
+
+    torch.testing.assert_close(ranks_mean(True), whole, rtol=1e-10, atol=1e-12)
+    # drawing each part's numbers for the part alone gives another step (a penalty draws per item; a GAN not)
+    assert torch.allclose(ranks_mean(False), whole, rtol=1e-10, atol=1e-12) == (name == "gan")

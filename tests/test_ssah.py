@@ -16,7 +16,7 @@ from hashx.losses import (
     SharedCodeQuantization,
     SquaredPairwiseLikelihoodLoss,
 )
-from hashx.alignment import DetachedGANAlignment, GANAlignment, GRLAlignment, NoAlignment, ProjectionGANAlignment
+from hashx.alignment import DetachedGANAlignment, GANAlignment, GRLAlignment, NoAlignment, WGANGPAlignment
 from hashx.methods import SSAH, get_method, list_methods
 from hashx.train import lr_factor
 from ssah_testing import build_ssah, tiny_config
@@ -50,7 +50,7 @@ def test_components_are_chosen_by_name():
     default, _ = _method()
     assert isinstance(default.pairwise, PairwiseLikelihoodLoss)
     assert isinstance(default.quantizer, SharedCodeQuantization)
-    assert type(default.alignment) is ProjectionGANAlignment  # the default, chosen on validation MAP
+    assert type(default.alignment) is WGANGPAlignment  # the default, chosen on validation MAP
     assert type(_method(alignment="gan")[0].alignment) is GANAlignment  # the paper's discriminators
     assert isinstance(_method(alignment="grl")[0].alignment, GRLAlignment)
 

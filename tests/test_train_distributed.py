@@ -15,6 +15,7 @@ import torch
 
 from dist_testing import query_maps, run_workers, train_tiny_worker
 from hashx.data import save_generic
+from hashx.exceptions import HashxValueError
 from hashx.methods import configure
 from hashx.train import LAST_CHECKPOINT, Distribution, load_checkpoint, load_encoder, train
 from method_testing import TINY_RUN, TINY_SETTINGS
@@ -152,3 +153,25 @@ def test_sharded_encoding_is_byte_identical(tmp_path):
                      tmp_path / f"two-{modality}.hxc", "-q")
         assert one.returncode == 0 and two.returncode == 0, (one.stderr[-2000:], two.stderr[-2000:])
         assert (tmp_path / f"one-{modality}.hxc").read_bytes() == (tmp_path / f"two-{modality}.hxc").read_bytes()
+
+
+@pytest.mark.parametrize("alignment", ["gan", "projection", "wgan_gp"])
+def test_every_adversarial_alignment_keeps_the_single_process_step(alignment, tmp_path):
+    # every discriminator step's averaged gradient is one process's: the penalty's per-item draws are made
+    # for the global batch and its second-order gradient bypasses DDP's wrapper; batches of 17 make unequal
+    # parts and a 1-item last batch.  The tolerance allows for Adam amplifying float-order differences over
+    # the epoch's steps (the errors fixed were 10^3-10^4 times larger).
+    from dist_testing import check_two_workers_match_one_process
+
+    check_two_workers_match_one_process("ssah", tmp_path, {"batch_size": 17, "alignment": alignment},
+                                        rtol=1e-3, atol=1e-5)
+
+
+def test_instance_noise_refuses_data_parallel_training():
+    # its scale is the whole batch's RMS, which a rank's part does not know: refused, not trained wrongly
+    from hashx.alignment import create_alignment
+
+    noisy = create_alignment("gan", feature_dim=8, weight=1.0, lr=1e-3, instance_noise=1.0)
+    with pytest.raises(HashxValueError, match="'instance_noise' parameter of GANAlignment must be 0 .*got 1.0"):
+        noisy.distribute(Distribution(rank=0, world_size=2))
+    noisy.distribute(Distribution())  # one process: fine

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from .._validation import check_float, check_int
+from ..exceptions import HashxValueError
 from ..models import create_model
 from ..train.optim import adam
 
@@ -48,6 +49,11 @@ class Discriminators:
 
     #: Registered model of each discriminator.
     model = "discriminator"
+    #: Data-parallel training wraps the discriminators in DistributedDataParallel; a component that
+    #: sets False averages its gradients with :meth:`hashx.train.Distribution.average_gradients`.
+    data_parallel_wrapper = True
+    #: Adam's eps for the discriminators (PyTorch's default).
+    adam_eps = 1e-8
 
     def __init__(self, *, modalities=("image", "text"), feature_dim: int, weight: float, lr: float,
                  weight_decay: float = 0.0, device="cpu", instance_noise: float = 0.0, n_labels: int | None = None,
@@ -63,20 +69,30 @@ class Discriminators:
         self.device = torch.device(device)
         self.nets = nn.ModuleDict({m: create_model(self.model, **self.model_kwargs(feature_dim))
                                    for m in self.modalities}).to(device)
-        self.optimizer = adam(self.nets.parameters(), lr=self.lr,
+        self.optimizer = adam(self.nets.parameters(), lr=self.lr, eps=self.adam_eps,
                               weight_decay=check_float(weight_decay, "weight_decay", caller=caller))
         self.draws = 0
         self.forward = dict(self.nets.items())
+        self.dist = None
 
     def model_kwargs(self, feature_dim: int) -> dict:
         """Constructor arguments of each discriminator."""
         return {"feature_dim": feature_dim}
 
-    def random(self, shape, *, like: torch.Tensor, uniform: bool = False) -> torch.Tensor:
-        """Numbered, seeded random numbers (normal, or uniform in [0, 1)) of ``shape``, on ``like``'s device."""
+    def random(self, shape, *, like: torch.Tensor, uniform: bool = False, part=None) -> torch.Tensor:
+        """Numbered, seeded random numbers (normal, or uniform in [0, 1)) of ``shape``, on ``like``'s device.
+
+        ``part = (start, stop, total)``: ``shape`` holds rows ``start:stop`` of
+        a ``total``-row batch (a data-parallel rank's part); the numbers are
+        drawn for the whole batch and those rows returned, so that every item
+        gets the number one process would give it.
+        """
         g = torch.Generator().manual_seed(int(self.seed) * 1_000_003 + self.draws)
         self.draws += 1
-        x = torch.rand(shape, generator=g) if uniform else torch.randn(shape, generator=g)
+        full = tuple(shape) if part is None else (int(part[2]), *tuple(shape)[1:])
+        x = torch.rand(full, generator=g) if uniform else torch.randn(full, generator=g)
+        if part is not None:
+            x = x[int(part[0]):int(part[1])]
         return x.to(device=like.device, dtype=like.dtype)
 
     def noisy(self, x: torch.Tensor, progress: float) -> torch.Tensor:
@@ -94,8 +110,23 @@ class Discriminators:
         return self.forward[modality](self.noisy(x, progress))
 
     def distribute(self, dist) -> None:
-        """Wrap the discriminators for data-parallel training (:mod:`hashx.train.distributed`)."""
-        self.forward = {m: dist.wrap(net) for m, net in self.nets.items()}
+        """Wrap the discriminators for data-parallel training (:mod:`hashx.train.distributed`).
+
+        Raises
+        ------
+        HashxValueError
+            With instance noise: its scale is the root mean square of the
+            whole batch, which a rank's part does not know, so a
+            data-parallel run would not train the one-process objective.
+        """
+        if self.instance_noise and dist.active:
+            raise HashxValueError(f"The 'instance_noise' parameter of {type(self).__name__} must be 0 for "
+                                  f"data-parallel training (the noise is scaled by the whole batch's root mean "
+                                  f"square, which one rank's part does not know); got {self.instance_noise}. "
+                                  f"Train in one process (without --nproc or torchrun) or set instance_noise=0.")
+        self.dist = dist
+        if self.data_parallel_wrapper:
+            self.forward = {m: dist.wrap(net) for m, net in self.nets.items()}
 
     def modules(self) -> dict:
         """``{"discriminator_<modality>": nn.Module}``."""

@@ -35,7 +35,7 @@ class GANAlignment(Discriminators):
     def _generator_input(self, features: torch.Tensor) -> torch.Tensor:
         return features
 
-    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0) -> float:
+    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0, part=None) -> float:
         """One Adam step of the discriminators.
 
         Parameters
@@ -47,6 +47,11 @@ class GANAlignment(Discriminators):
         weight : float, default=1.0
             Multiplies the loss before the step (a data-parallel rank's
             share of the global batch, :meth:`hashx.train.Distribution.shard`).
+        part : (int, int, int) or None
+            The rank's rows ``start:stop`` of a ``total``-item global batch
+            (:meth:`hashx.train.Distribution.part`); not used here: the loss
+            draws no per-item numbers (instance noise refuses data-parallel
+            training).
 
         Returns
         -------

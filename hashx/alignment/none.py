@@ -16,7 +16,7 @@ class NoAlignment:
     def __init__(self):
         pass
 
-    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0) -> float:
+    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0, part=None) -> float:
         return 0.0
 
     def generator_terms(self, modality, batch, *, progress: float, samples_seen: int) -> dict:

@@ -38,28 +38,46 @@ class WGANGPAlignment(Discriminators):
     """
 
     discriminator_stage = True
+    #: The penalty differentiates the critic's gradient, which DistributedDataParallel's wrapper does
+    #: not support: the critic step averages the ranks' gradients itself.
+    data_parallel_wrapper = False
+    #: A critic's score can move by a constant without changing its loss, its penalty or the
+    #: networks' term, so some directions have a gradient of exactly 0 (the output bias, the bias of a
+    #: unit active on every item).  Adam divides by sqrt(v) + eps: at PyTorch's 1e-8 the float
+    #: round-off in those zeros (about 1e-9) became steps of a tenth of the learning rate, a random
+    #: walk that two data-parallel workers and one process took differently; 1e-6 damps it 100-fold.
+    adam_eps = 1e-6
 
     def __init__(self, *, gp_weight: float = 10.0, **kwargs):
         self.gp_weight = check_float(gp_weight, "gp_weight", caller="WGANGPAlignment")
         super().__init__(**kwargs)
 
-    def _penalty(self, modality: str, features, anchors, labels, progress) -> torch.Tensor:
-        e = self.random((features.shape[0], 1), like=features, uniform=True)
+    def _penalty(self, modality: str, features, anchors, labels, progress, part) -> torch.Tensor:
+        e = self.random((features.shape[0], 1), like=features, uniform=True, part=part)
         x_hat = (e * anchors + (1.0 - e) * features).requires_grad_(True)
         score = self.score(modality, x_hat, labels, progress=progress)
         (grad,) = torch.autograd.grad(score.sum(), x_hat, create_graph=True)
         return ((grad.norm(dim=1) - 1.0) ** 2).mean()
 
-    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0) -> float:
-        """One Adam step of the critics on stored features and anchors (see the class docstring)."""
+    def discriminator_step(self, batches: dict, *, progress: float = 0.0, weight: float = 1.0, part=None) -> float:
+        """One Adam step of the critics on stored features and anchors (see the class docstring).
+
+        ``part = (start, stop, total)``: the batches are rows ``start:stop`` of
+        a ``total``-item global batch (a data-parallel rank's part); the
+        interpolation weights are drawn for the global batch, so that ranks
+        together compute one process's penalty.
+        """
         losses = []
         for m, b in batches.items():
             wasserstein = (self.score(m, b.features, b.labels, progress=progress).mean()
                            - self.score(m, b.anchors, b.labels, progress=progress).mean())
-            losses.append(wasserstein + self.gp_weight * self._penalty(m, b.features, b.anchors, b.labels, progress))
+            penalty = self._penalty(m, b.features, b.anchors, b.labels, progress, part)
+            losses.append(wasserstein + self.gp_weight * penalty)
         loss = sum(losses) * (1.0 / len(losses))
         self.optimizer.zero_grad(set_to_none=True)
         (loss * weight).backward()
+        if self.dist is not None:  # data-parallel without the wrapper (data_parallel_wrapper)
+            self.dist.average_gradients(self.nets.parameters())
         self.optimizer.step()
         return float(loss.detach())
 

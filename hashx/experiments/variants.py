@@ -3,7 +3,7 @@
 =====================  ==========================================================================
 name                   what it is
 =====================  ==========================================================================
-``ssah``               SSAH at its defaults (data-adaptive settings, projection discriminators)
+``ssah``               SSAH at its defaults (data-adaptive settings, Wasserstein critics)
 ``ssah-noadv``         SSAH with no adversarial module (the ablation: the loss left out)
 ``ssah-grl``           SSAH aligned with a gradient-reversal layer instead of alternating updates
 ``ssah-official``      the official code's three deviations together: squared pairwise loss,

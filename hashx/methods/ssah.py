@@ -229,7 +229,8 @@ class SSAH(Method):
             progress = (epoch + (count + 1) / n_steps) / self.run.epochs
             total += weight * self.alignment.discriminator_step(
                 {m: AlignmentBatch(self.buffers[f"feature_{m}"][r], self.anchors(m)[r], labels)
-                 for m in ("image", "text")}, progress=progress, weight=weight)
+                 for m in ("image", "text")}, progress=progress, weight=weight,
+                part=self.dist.part(len(rows)))
             count += 1
         total = self.dist.mean_over_ranks({"discriminator": total})["discriminator"]
         return {"discriminator": total / max(count, 1)}

@@ -47,13 +47,15 @@ class SSAHSettings(NetSettings):
     vggf_path : str or None, default=None
         MatConvNet ``imagenet-vgg-f.mat`` initialising the CNN-F trunk
         (raw images only; None starts it from random weights).
-    alignment : str, default="projection"
+    alignment : str, default="wgan_gp"
         A registered alignment component (:mod:`hashx.alignment`): how the
         image/text features are aligned with the label network's features.
-        ``"projection"`` (the default: SSAH's alternating updates with
-        label-conditioned projection discriminators, which won on the
+        ``"wgan_gp"`` (the default: SSAH's alternating updates with
+        Wasserstein critics and a gradient penalty, which won on the
         validation splits of the real-data proxies, see
-        ``benchmarks/results/real_data_pilot.md``), ``"gan"`` (the paper's
+        ``benchmarks/results/real-data-table.md``), ``"projection"``
+        (label-conditioned projection discriminators; variant
+        ``ssah-projection``), ``"gan"`` (the paper's
         discriminators; variant ``ssah-gan``), ``"grl"`` (gradient reversal),
         ``"gan_detached"`` (the official code: no gradient reaches the
         image/text networks) or ``"none"`` (the ablation).
@@ -121,7 +123,7 @@ class SSAHSettings(NetSettings):
     anyway.  Never SSAH's sqrt(10) decay per epoch.
     """
 
-    alignment: str = "projection"
+    alignment: str = "wgan_gp"
     align_to: str = "label"
     instance_noise: float = 0.0
     gp_weight: float = 10.0

@@ -157,7 +157,8 @@ class TwoTower(Method):
             terms = self.loss_terms({m: self.dist.live_batch(c, len(rows)) for m, c in codes.items()}, rows, data)
             scales = dict.fromkeys(terms, self.dist.world_size)
             aligned = self.alignment_terms(codes, progress=(epoch + (step + 1) / n_steps) / self.run.epochs,
-                                           samples_seen=self.samples_seen(epoch, step, data.n), weight=weight)
+                                           samples_seen=self.samples_seen(epoch, step, data.n), weight=weight,
+                                           part=self.dist.part(len(rows)))
             terms.update(aligned)
             scales.update(dict.fromkeys(aligned, weight))
             loss = sum(scales[name] * value for name, value in terms.items())
@@ -242,7 +243,8 @@ class TwoTower(Method):
         self._forward = {m: dist.wrap(net, find_unused_parameters=True) for m, net in self.nets.items()}
         self.alignment.distribute(dist)
 
-    def alignment_terms(self, codes: dict, *, progress: float, samples_seen: int, weight: float = 1.0) -> dict:
+    def alignment_terms(self, codes: dict, *, progress: float, samples_seen: int, weight: float = 1.0,
+                        part=None) -> dict:
         """The alignment component's terms for both towers (``"<modality>/adversarial"``).
 
         Each modality's codes are the component's features and the other
@@ -250,12 +252,13 @@ class TwoTower(Method):
         modalities apart and pushes each tower towards the other's codes.
         Components with a stage of their own (GAN) first take one step on the
         detached codes of the batch, its loss times ``weight`` (a data-parallel
-        rank's share of the global batch).
+        rank's share of the global batch; ``part``, its rows, from
+        :meth:`~hashx.train.Distribution.part`).
         """
         if self.alignment.discriminator_stage:
             self.alignment.discriminator_step(
                 {m: AlignmentBatch(codes[m].detach(), codes[_OTHER[m]].detach()) for m in _MODALITIES},
-                weight=weight)
+                weight=weight, part=part)
         terms = {}
         for m in _MODALITIES:
             for name, value in self.alignment.generator_terms(

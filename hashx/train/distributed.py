@@ -162,6 +162,20 @@ class Distribution:
             return rows[:1], 0.0
         return local, len(local) * self.world_size / len(rows)
 
+    def part(self, n: int) -> tuple[int, int, int]:
+        """``(start, stop, n)``: the rows of an ``n``-item global batch that :meth:`shard` gives this rank.
+
+        Per-item random numbers (a gradient penalty's interpolation weights)
+        are drawn for the whole batch and these rows taken, so that every
+        item gets the number one process would give it.  A rank whose part
+        is empty gets ``(0, 1, n)``, the rows of its stand-in item.
+        """
+        if not self.active:
+            return 0, n, n
+        b = self.bounds(n)
+        start, stop = b[self.rank], b[self.rank + 1]
+        return (start, stop, n) if stop > start else (0, 1, n)
+
     def gather_batch(self, local: torch.Tensor, n: int) -> torch.Tensor:
         """Every rank's part of a per-item output, in global batch order: (n, ...) on every rank.
 
@@ -236,6 +250,30 @@ class Distribution:
         weights of the ranks sum to ``world_size``.
         """
         return {k: v / self.world_size for k, v in self.sum_over_ranks(values).items()}
+
+    def average_gradients(self, parameters) -> None:
+        """Replace each parameter's gradient by its mean over the ranks (one all-reduce).
+
+        What DistributedDataParallel does after a backward pass, for a
+        module that cannot go through its wrapper: one whose loss takes a
+        second-order gradient (a gradient penalty, ``torch.autograd.grad``
+        with ``create_graph=True``), which DistributedDataParallel does not
+        support.  Every rank must pass the same parameters in the same
+        order; a trainable parameter without gradient counts as zeros, a
+        frozen one (``requires_grad=False``) is left alone.
+        """
+        if not self.active:
+            return
+        import torch.distributed as dist
+
+        params = [p for p in parameters if p.requires_grad]
+        flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+        dist.all_reduce(flat)
+        flat /= self.world_size
+        offset = 0
+        for p in params:
+            p.grad = flat[offset:offset + p.numel()].view_as(p).clone()
+            offset += p.numel()
 
     # -- networks and coordination --------------------------------------------------------------
     def wrap(self, module: torch.nn.Module, *, find_unused_parameters: bool = False) -> torch.nn.Module:
