@@ -118,18 +118,42 @@ def _paired(by: dict, proxy: str, method: str, baseline: str, bits: int, key: st
     return f"{np.mean(diffs):+.4f} ± {np.std(diffs):.4f} ({sum(d > 0 for d in diffs)}/{len(diffs)})"
 
 
+def _renames(entries) -> dict:
+    """``["FOLDER:OLD=NEW", ...]`` as ``{FOLDER: {OLD: NEW}}`` (folders as given to ``--out``)."""
+    renames = defaultdict(dict)
+    for entry in entries or ():
+        folder, sep, pair = entry.rpartition(":")
+        old, eq, new = pair.partition("=")
+        if not (sep and eq and folder and old and new):
+            raise SystemExit(f"--rename expects FOLDER:OLD=NEW (a folder given to --out, a method name in it and "
+                             f"the name to show); got {entry!r}.")
+        renames[str(Path(folder))][old] = new
+    return renames
+
+
 def table(args) -> int:
     outs = [Path(o) for o in args.out]
-    records = [r for o in outs for r in _records(o)]
+    renames = _renames(getattr(args, "rename", None))
+    unknown = set(renames) - {str(o) for o in outs}
+    if unknown:
+        raise SystemExit(f"--rename names folders not given to --out: {sorted(unknown)}; --out: {args.out}.")
+    records = [{**r, "method": renames[str(o)].get(r["method"], r["method"])} if str(o) in renames else r
+               for o in outs for r in _records(o)]
     folder_metas = [_meta(o) for o in outs]  # {} where a folder has no meta.json
     metas = [m for m in folder_metas if m]
     meta = metas[0] if metas else {}
     flip = args.difference == "baseline-minus-variant"
+    chosen = None if not args.methods else set(args.methods.split(","))
     by = defaultdict(dict)  # (proxy, method, bits, seed) -> {"i2t", "t2i", "val", "epoch"}
     for r in records:
         if r["direction"] in ("image->text", "text->image"):
             key = (r["protocol"], r["method"], r["bits"], r["seed"])
-            by[key]["i2t" if r["direction"] == "image->text" else "t2i"] = r["map"]
+            slot = "i2t" if r["direction"] == "image->text" else "t2i"
+            if slot in by[key] and (chosen is None or r["method"] in chosen):
+                raise SystemExit(f"Two runs of {key[1]!r} on {key[0]}, {key[2]} bits, seed {key[3]} in the folders "
+                                 f"{args.out}: give one of them another name (--rename FOLDER:{key[1]}=NEW) or "
+                                 f"leave a folder out.")
+            by[key][slot] = r["map"]
             by[key]["val"] = r["val_map"]
             by[key]["epoch"] = r["best_epoch"]
             by[key]["seconds"] = r["train_seconds"]
@@ -178,7 +202,8 @@ def table(args) -> int:
     print("\n".join(lines))
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "folders": [{"out": str(o), "meta": m} for o, m in zip(outs, folder_metas)],
+            "folders": [{"out": str(o), "meta": m, **({"renamed": renames[str(o)]} if str(o) in renames else {})}
+                        for o, m in zip(outs, folder_metas)],
             "records": [{k: v for k, v in r.items() if k not in CURVES} for r in records]}, indent=1))
     return 0
 
@@ -220,6 +245,9 @@ def main(argv=None) -> int:
     t.add_argument("--difference", choices=("variant-minus-baseline", "baseline-minus-variant"),
                    default="variant-minus-baseline", help="the sign of the paired differences")
     t.add_argument("--methods", default=None, help="comma-separated, in table order (default: all)")
+    t.add_argument("--rename", nargs="*", default=None, metavar="FOLDER:OLD=NEW",
+                   help="show method OLD of run folder FOLDER as NEW (e.g. runs of a default that has since "
+                        "changed); two runs with one name, proxy, length and seed are refused")
     t.add_argument("--json", default=None, help="also write the records (without curves) and each folder's "
                    "commands here")
     f = sub.add_parser("plot", help="PR and precision@k figures per proxy (mean over seeds)")

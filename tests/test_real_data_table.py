@@ -79,3 +79,31 @@ def test_a_proxy_without_the_chosen_methods_is_left_out(real_data, tmp_path, cap
     real_data.table(args)
     out = capsys.readouterr().out
     assert "## wiki-like" in out and "digits-halves" not in out
+
+
+def _args(out, **changes):
+    return argparse.Namespace(**{"out": [str(o) for o in out], "baseline": None, "difference": "variant-minus-baseline",
+                                 "methods": None, "json": None, "rename": None, **changes})
+
+
+def test_two_runs_under_one_name_are_refused_and_rename_pairs_them(real_data, tmp_path, capsys):
+    # runs of "ssah" made under an old default and under a new one, in two folders: never merged silently
+    old, new = tmp_path / "old", tmp_path / "new"
+    _write(old, "ssah", {(32, 0): (0.30, 0.60, 0.50), (32, 1): (0.32, 0.62, 0.52)})
+    _write(new, "ssah", {(32, 0): (0.34, 0.61, 0.55), (32, 1): (0.33, 0.62, 0.54)})
+    with pytest.raises(SystemExit, match=r"Two runs of 'ssah' on wiki-like, 32 bits, seed 0 .*--rename"):
+        real_data.table(_args([old, new]))
+    out_json = tmp_path / "t.json"
+    assert real_data.table(_args([old, new], rename=[f"{old}:ssah=ssah-projection"], baseline="ssah-projection",
+                                 json=str(out_json))) == 0
+    text = capsys.readouterr().out
+    row = [line for line in text.split("validation MAP (what choices")[0].splitlines()
+           if line.startswith("| ssah (32 bits)")]
+    assert [c.strip() for c in row[0].split("|")[2:4]] == ["+0.0250 ± 0.0150 (2/2)", "+0.0050 ± 0.0050 (1/2)"]
+    saved = json.loads(out_json.read_text())
+    assert saved["folders"][0]["renamed"] == {"ssah": "ssah-projection"} and "renamed" not in saved["folders"][1]
+    assert sorted({r["method"] for r in saved["records"]}) == ["ssah", "ssah-projection"]
+    with pytest.raises(SystemExit, match="FOLDER:OLD=NEW"):
+        real_data.table(_args([old], rename=["ssah=x"]))
+    with pytest.raises(SystemExit, match="not given to --out"):
+        real_data.table(_args([old], rename=[f"{new}:ssah=x"]))
