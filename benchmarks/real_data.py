@@ -133,7 +133,7 @@ def _renames(entries) -> dict:
 
 def table(args) -> int:
     outs = [Path(o) for o in args.out]
-    renames = _renames(getattr(args, "rename", None))
+    renames = _renames(args.rename)
     unknown = set(renames) - {str(o) for o in outs}
     if unknown:
         raise SystemExit(f"--rename names folders not given to --out: {sorted(unknown)}; --out: {args.out}.")
@@ -143,13 +143,13 @@ def table(args) -> int:
     metas = [m for m in folder_metas if m]
     meta = metas[0] if metas else {}
     flip = args.difference == "baseline-minus-variant"
-    chosen = None if not args.methods else set(args.methods.split(","))
+    wanted = args.methods.split(",") if args.methods else None
     by = defaultdict(dict)  # (proxy, method, bits, seed) -> {"i2t", "t2i", "val", "epoch"}
     for r in records:
         if r["direction"] in ("image->text", "text->image"):
             key = (r["protocol"], r["method"], r["bits"], r["seed"])
             slot = "i2t" if r["direction"] == "image->text" else "t2i"
-            if slot in by[key] and (chosen is None or r["method"] in chosen):
+            if slot in by[key] and (wanted is None or r["method"] in wanted):
                 raise SystemExit(f"Two runs of {key[1]!r} on {key[0]}, {key[2]} bits, seed {key[3]} in the folders "
                                  f"{args.out}: give one of them another name (--rename FOLDER:{key[1]}=NEW) or "
                                  f"leave a folder out.")
@@ -158,8 +158,8 @@ def table(args) -> int:
             by[key]["epoch"] = r["best_epoch"]
             by[key]["seconds"] = r["train_seconds"]
     methods = list(dict.fromkeys(k[1] for k in sorted(by, key=lambda k: (k[0], k[1]))))
-    if args.methods:
-        methods = [m for m in args.methods.split(",") if m in methods]
+    if wanted:
+        methods = [m for m in wanted if m in methods]
     proxies = [p for p in PROXIES if any(k[0] == p and k[1] in methods for k in by)]
     bits = sorted({k[2] for k in by})
     commands = "; ".join(f"`{m.get('command', '?')}` (last: `{m.get('last', {}).get('command', '?')}`)" for m in metas)

@@ -36,14 +36,18 @@ def _write(folder: Path, method: str, rows: dict) -> None:
     path.write_text(json.dumps(records))
 
 
+def _args(out, **changes):
+    return argparse.Namespace(**{"out": [str(o) for o in out], "baseline": None, "difference": "variant-minus-baseline",
+                                 "methods": None, "json": None, "rename": None, **changes})
+
+
 def test_paired_differences_by_code_length(real_data, tmp_path, capsys):
     _write(tmp_path, "base", {(16, 0): (0.30, 0.60, 0.50), (16, 1): (0.32, 0.62, 0.52),
                               (64, 0): (0.40, 0.70, 0.60), (64, 1): (0.42, 0.72, 0.62)})
     # 16 bits: +0.01 and +0.03 on I->T (mean +0.02, std 0.01); 64 bits: -0.05 and -0.01 (mean -0.03)
     _write(tmp_path, "variant", {(16, 0): (0.31, 0.60, 0.50), (16, 1): (0.35, 0.62, 0.53),
                                  (64, 0): (0.35, 0.70, 0.60), (64, 1): (0.41, 0.72, 0.61)})
-    args = argparse.Namespace(out=[str(tmp_path)], baseline="base", difference="variant-minus-baseline",
-                              methods=None, json=None)
+    args = _args([tmp_path], baseline="base")
     assert real_data.table(args) == 0
     out = capsys.readouterr().out
     query, validation = out.split("validation MAP (what choices are made on)")
@@ -62,8 +66,7 @@ def test_paired_differences_by_code_length(real_data, tmp_path, capsys):
 def test_flip_reverses_the_sign(real_data, tmp_path, capsys):
     _write(tmp_path, "base", {(32, 0): (0.30, 0.60, 0.50)})
     _write(tmp_path, "variant", {(32, 0): (0.25, 0.60, 0.50)})
-    args = argparse.Namespace(out=[str(tmp_path)], baseline="base", difference="baseline-minus-variant",
-                              methods=None, json=None)
+    args = _args([tmp_path], baseline="base", difference="baseline-minus-variant")
     real_data.table(args)
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("| variant (32 bits)"))
     assert line.split("|")[2].strip() == "+0.0500 ± 0.0000 (1/1)"
@@ -74,16 +77,10 @@ def test_a_proxy_without_the_chosen_methods_is_left_out(real_data, tmp_path, cap
     other = tmp_path / "digits-halves" / "other" / "results.json"
     other.parent.mkdir(parents=True)
     other.write_text(json.dumps([{**_record("other", 32, 0, "image->text", 0.9, 0.9), "protocol": "digits-halves"}]))
-    args = argparse.Namespace(out=[str(tmp_path)], baseline=None, difference="variant-minus-baseline",
-                              methods="base", json=None)
+    args = _args([tmp_path], methods="base")
     real_data.table(args)
     out = capsys.readouterr().out
     assert "## wiki-like" in out and "digits-halves" not in out
-
-
-def _args(out, **changes):
-    return argparse.Namespace(**{"out": [str(o) for o in out], "baseline": None, "difference": "variant-minus-baseline",
-                                 "methods": None, "json": None, "rename": None, **changes})
 
 
 def test_two_runs_under_one_name_are_refused_and_rename_pairs_them(real_data, tmp_path, capsys):
