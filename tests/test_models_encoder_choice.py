@@ -7,6 +7,7 @@ import torch
 from hashx.exceptions import HashxValueError
 from hashx.models import (
     MIN_FUSION_DIM,
+    MIN_HIDDEN_DIM,
     SPARSE_ZERO_FRACTION,
     choose_hidden_dim,
     choose_input_norm,
@@ -49,8 +50,8 @@ def test_counts_are_sparse_from_the_stated_fraction_of_zeros_on():
 def test_text_net_and_width_rules():
     assert choose_text_net(1386)[0] == "text_net" and choose_text_net(MIN_FUSION_DIM)[0] == "text_net"
     assert choose_text_net(MIN_FUSION_DIM - 1)[0] == "text_mlp" and choose_text_net(10)[0] == "text_mlp"
-    assert [choose_hidden_dim(n) for n in (10, 1350, 2000, 4000, 10000, 200000)] == [512, 512, 1024, 2048, 4096,
-                                                                                       4096]
+    sizes = (1, 10, 1350, 2000, 2896, 2897, 5792, 5793, 10000, 200000)
+    assert [choose_hidden_dim(n) for n in sizes] == [1024, 1024, 1024, 1024, 1024, 2048, 2048, 4096, 4096, 4096]
 
 
 def test_specs_resolve_auto_and_keep_explicit_values():
@@ -73,8 +74,8 @@ def test_ssah_with_auto_settings_builds_what_the_data_asks_for():
     ds = tiny_dataset(text_dim=12)
     method, _ = build_ssah(ds, text_net="auto", hidden_dim="auto", text_norm="auto", image_norm="auto", setup=False)
     spec = method.encoder_spec()
-    assert spec["text"]["name"] == "text_mlp" and spec["text"]["kwargs"]["hidden_dim"] == 512
+    assert spec["text"]["name"] == "text_mlp" and spec["text"]["kwargs"]["hidden_dim"] == MIN_HIDDEN_DIM
     # the tiny text is binary but dense (about a third of its entries are ones): standardised, not RMS-scaled
     assert float(np.mean(ds.text == 0)) < SPARSE_ZERO_FRACTION
     assert spec["text"]["kwargs"]["norm"] == "standardize" and spec["image"]["kwargs"]["norm"] == "standardize"
-    assert method.label_net.body[0].out_features == 512
+    assert method.label_net.body[0].out_features == MIN_HIDDEN_DIM

@@ -20,6 +20,8 @@ name                   what it is
 ``ssah-noise``         the GAN with annealed instance noise on the discriminators' inputs
 ``ssah-crossmodal``    the GAN, image and text features aligned with each other, not the labels'
 ``ssah-width4096``     ``ssah`` with hashx 0.1's width (4,096) instead of the data-chosen one
+``ssah-width512``      ``ssah`` at a fixed hidden width of 512 (likewise ``-width1024``,
+                       ``-width2048``): the points the width rule chooses between
 ``ssah-v1norm``        ``ssah`` with hashx 0.1's input norms (standardised images, RMS-scaled text)
 ``ssah-fusion``        ``ssah`` with multi-scale text fusion whatever the text's length
 ``ssah-40epochs``      ``ssah`` with hashx 0.1's schedule (40 epochs, no early stopping)
@@ -60,6 +62,9 @@ VARIANTS = {
     "ssah-wgan": ("ssah", {"alignment": "wgan_gp"}),
     "ssah-noise": ("ssah", {"alignment": "gan", "instance_noise": 1.0}),
     "ssah-crossmodal": ("ssah", {"alignment": "gan", "align_to": "modality"}),
+    "ssah-width512": ("ssah", {"hidden_dim": 512}),
+    "ssah-width1024": ("ssah", {"hidden_dim": 1024}),
+    "ssah-width2048": ("ssah", {"hidden_dim": 2048}),
     "ssah-width4096": ("ssah", {"hidden_dim": 4096}),
     "ssah-v1norm": ("ssah", {"image_norm": "standardize", "text_norm": "rms"}),
     "ssah-fusion": ("ssah", {"text_net": "text_net"}),

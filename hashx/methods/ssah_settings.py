@@ -36,8 +36,8 @@ class SSAHSettings(NetSettings):
     hidden_dim : int or "auto", default="auto"
         Hidden width of the label, image and text networks (SSAH: 4096);
         ``"auto"`` chooses it from the training-set size
-        (:func:`hashx.models.choose_hidden_dim`: 4096 from about 6,000
-        training items up, 1024 for about 2,000).
+        (:func:`hashx.models.choose_hidden_dim`: 4096 from about 5,800
+        training items up, 1024 below about 2,900).
     feature_dim : int, default=512
         Semantic-feature width (SSAH: 512).
     image_norm : {"standardize", "rms", "none", "auto"}, default="auto"

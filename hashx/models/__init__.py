@@ -23,7 +23,9 @@ from .heads import HashOutput as HashOutput
 from .image_net import ImageCNNF as ImageCNNF
 from .image_net import ImageMLP as ImageMLP
 from .encoder_choice import AUTO as AUTO
+from .encoder_choice import MAX_HIDDEN_DIM as MAX_HIDDEN_DIM
 from .encoder_choice import MIN_FUSION_DIM as MIN_FUSION_DIM
+from .encoder_choice import MIN_HIDDEN_DIM as MIN_HIDDEN_DIM
 from .encoder_choice import SPARSE_ZERO_FRACTION as SPARSE_ZERO_FRACTION
 from .encoder_choice import choose_hidden_dim as choose_hidden_dim
 from .encoder_choice import choose_input_norm as choose_input_norm
@@ -65,6 +67,8 @@ __all__ = [
     "NetSpec",
     "AUTO",
     "MIN_FUSION_DIM",
+    "MIN_HIDDEN_DIM",
+    "MAX_HIDDEN_DIM",
     "SPARSE_ZERO_FRACTION",
     "modality_net_specs",
     "choose_input_norm",

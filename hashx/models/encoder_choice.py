@@ -30,9 +30,13 @@ Text network (:func:`choose_text_net`): SSAH's multi-scale fusion
 towards global means, so a plain MLP (``"text_mlp"``) is chosen instead.
 
 Hidden width (:func:`choose_hidden_dim`): the power of two nearest to half
-the number of training items, clipped to [512, 4096]: 4,096 (SSAH's width)
-from about 6,000 training items up, 1,024 for the 2,000-item sets, 512 below
-about 1,400 (a 4,096-wide layer over 2,000 items overfits).
+the number of training items, clipped to [:data:`MIN_HIDDEN_DIM`,
+:data:`MAX_HIDDEN_DIM`] = [1024, 4096]: 4,096 (SSAH's width) from about 5,800
+training items up, 2,048 from about 2,900, 1,024 below (a 4,096-wide layer
+over 2,000 items overfits).  The floor is 1,024, not 512: at 512 (what the
+rule chose for the 1,362 digits training items) 16-bit SSAH failed on two
+of three seeds of digits-halves, validation MAP 0.81 and 0.65 against 0.92
+and 0.93 at 1,024 (``benchmarks/results/width-rule.md``).
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ from .text_net import SSAH_WINDOWS
 __all__ = [
     "AUTO",
     "MIN_FUSION_DIM",
+    "MIN_HIDDEN_DIM",
+    "MAX_HIDDEN_DIM",
     "SPARSE_ZERO_FRACTION",
     "choose_input_norm",
     "choose_text_net",
@@ -68,6 +74,9 @@ AUTO = "auto"
 MIN_FUSION_DIM = 5 * max(SSAH_WINDOWS)
 #: Least fraction of zero entries that makes integer values sparse counts (RMS-scaled).
 SPARSE_ZERO_FRACTION = 0.9
+#: Narrowest and widest hidden layer ``hidden_dim="auto"`` chooses.
+MIN_HIDDEN_DIM = 1024
+MAX_HIDDEN_DIM = 4096
 _SAMPLE_ROWS = 4096
 
 
@@ -110,9 +119,9 @@ def choose_text_net(text_dim: int) -> tuple[str, str]:
 
 
 def choose_hidden_dim(n_fit: int) -> int:
-    """Hidden width for ``n_fit`` training items: 2**round(log2(n_fit / 2)) clipped to [512, 4096]."""
+    """Hidden width for ``n_fit`` training items: 2**round(log2(n_fit / 2)) clipped to [1024, 4096]."""
     n_fit = check_int(n_fit, "n_fit", caller="choose_hidden_dim", min_value=1)
-    return int(min(4096, max(512, 2 ** round(math.log2(max(n_fit / 2, 1))))))
+    return int(min(MAX_HIDDEN_DIM, max(MIN_HIDDEN_DIM, 2 ** round(math.log2(max(n_fit / 2, 1))))))
 
 
 def check_auto_choice(value, name: str, choices, *, caller: str):
