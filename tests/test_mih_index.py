@@ -11,6 +11,7 @@ from hashx.exceptions import HashxTypeError, HashxValueError
 from hashx.search import _mih_search
 from hashx.search._mih_cost import m_range
 from hashx.search._mih_tables import build_tables, make_layout
+from hashx.search._popcount import GROUP
 from hashx.search._words import database_words, query_words, row_bytes, to_rows, word_dtype
 
 NBITS = [16, 24, 32, 48, 64, 128]
@@ -136,6 +137,25 @@ def test_runs_shorter_than_a_group_and_at_the_end_of_the_tables(nbits):
             for k in (1, 3, n):
                 same(index.search(queries, k), oracle.oracle_search(queries, db, k, nbits))
             same(index.range_search(queries, nbits // 4), oracle.oracle_range_search(queries, db, nbits // 4))
+
+
+@pytest.mark.parametrize("nbits", [32, 64, 128])
+def test_runs_of_equal_keys_of_every_length_around_a_group(nbits):
+    # each code repeated so that runs of equal keys are shorter than a group, exactly one, or one or
+    # two groups and a short or a long tail: every way a run is verified
+    tail = 16
+    repeats = [1, tail - 1, tail, tail + 1, GROUP - 1, GROUP, GROUP + 1, GROUP + tail + 1, 2 * GROUP + tail - 1]
+    rng = np.random.default_rng(nbits + 29)
+    distinct = oracle.uniform_codes(rng, len(repeats), nbits)
+    db = distinct[rng.permutation(np.repeat(np.arange(len(repeats)), repeats))]
+    queries = np.concatenate([distinct, oracle.uniform_codes(rng, 2, nbits)])
+    for m in (nbits // 16, nbits // 8):
+        index = mih(nbits, m)
+        index.add(db)
+        for k in (1, tail, GROUP + 3, len(db)):
+            same(index.search(queries, k), oracle.oracle_search(queries, db, k, nbits))
+        for radius in (0, nbits // 4, nbits):
+            same(index.range_search(queries, radius), oracle.oracle_range_search(queries, db, radius))
 
 
 def test_hand_computed_8_bit():
