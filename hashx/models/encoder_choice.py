@@ -34,9 +34,9 @@ the number of training items, clipped to [:data:`MIN_HIDDEN_DIM`,
 :data:`MAX_HIDDEN_DIM`] = [1024, 4096]: 4,096 (SSAH's width) from about 5,800
 training items up, 2,048 from about 2,900, 1,024 below (a 4,096-wide layer
 over 2,000 items overfits).  The floor is 1,024, not 512: at 512 (what the
-rule chose for the 1,362 digits training items) 16-bit SSAH failed on two
-of three seeds of digits-halves, validation MAP 0.81 and 0.65 against 0.92
-and 0.93 at 1,024 (``benchmarks/results/width-rule.md``).
+rule chose for the digits proxies' 1,226 fitted items) 16-bit SSAH failed on
+3 of 5 digits-halves seeds, validation MAP 0.65-0.81 against 0.92-0.93 at
+1,024 (``benchmarks/results/width-rule.md``).
 """
 
 from __future__ import annotations
