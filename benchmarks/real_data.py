@@ -23,6 +23,8 @@ Usage::
         --bits 16,32,64 --seeds 5 --jobs 2
     python benchmarks/real_data.py table --out bench-out/real-data --baseline ssah-noadv \\
         > benchmarks/results/real_data.md
+    # runs from several folders (some made under older defaults), each row naming exactly what it takes:
+    python benchmarks/real_data.py table --picks benchmarks/results/real-data-grid.picks --baseline ssah
 """
 
 from __future__ import annotations
@@ -131,7 +133,68 @@ def _renames(entries) -> dict:
     return renames
 
 
-def table(args) -> int:
+def _seed_list(text: str, where: str) -> list:
+    """``"0-4"`` or ``"0,2,3"`` (or a mix) as a sorted list of seeds."""
+    seeds = set()
+    for part in text.split(","):
+        first, dash, last = part.partition("-")
+        if not (first.isdigit() and (last.isdigit() if dash else True)):
+            raise SystemExit(f"{where}: SEEDS must look like 0-4 or 0,1,2; got {text!r}.")
+        seeds.update(range(int(first), int(last) + 1) if dash else [int(first)])
+    return sorted(seeds)
+
+
+def _read_picks(path: str) -> list:
+    """The rows ``FOLDER PROXY METHOD BITS SEEDS [NAME]`` of a picks file (``#`` starts a comment).
+
+    Each row takes the runs of one method, proxy and code length from one run folder, under NAME
+    when given: how runs made in several folders, some of them under defaults that have since
+    changed, are put in one table without mixing them up."""
+    picks = []
+    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        where = f"{path}, line {number}"
+        if len(fields) not in (5, 6):
+            raise SystemExit(f"{where}: expected FOLDER PROXY METHOD BITS SEEDS [NAME]; got {line.strip()!r}.")
+        folder, proxy, method, bits, seeds = fields[:5]
+        if proxy not in PROXIES:
+            raise SystemExit(f"{where}: PROXY must be one of {', '.join(PROXIES)}; got {proxy!r}.")
+        if not bits.isdigit():
+            raise SystemExit(f"{where}: BITS must be a whole number; got {bits!r}.")
+        picks.append({"folder": folder, "proxy": proxy, "method": method, "bits": int(bits),
+                      "seeds": _seed_list(seeds, where), "name": fields[5] if len(fields) == 6 else method,
+                      "where": where})
+    if not picks:
+        raise SystemExit(f"--picks {path}: no rows (expected FOLDER PROXY METHOD BITS SEEDS [NAME]).")
+    return picks
+
+
+def _picked_records(picks: list) -> list:
+    """The records each pick names, renamed; refuses a pick whose folder lacks one of its seeds."""
+    records = []
+    for pick in picks:
+        results = Path(pick["folder"]) / pick["proxy"] / pick["method"] / "results.json"
+        found = [r for r in (json.loads(results.read_text()) if results.exists() else [])
+                 if r.get("db_codes", "features") == "features" and r.get("protocol") == pick["proxy"]
+                 and r["bits"] == pick["bits"] and r["seed"] in pick["seeds"]]
+        missing = sorted(set(pick["seeds"]) - {r["seed"] for r in found})
+        if missing:
+            raise SystemExit(f"{pick['where']}: {results} has no {pick['bits']}-bit run of seed(s) {missing}.")
+        records += [{**r, "method": pick["name"]} for r in found]
+    return records
+
+
+def _records_for(args) -> tuple:
+    """(run folders, records, renames, picks) from ``--picks`` or from ``--out`` with ``--rename``."""
+    if bool(args.out) == bool(getattr(args, "picks", None)):
+        raise SystemExit("table: give the run folders (--out) or a picks file (--picks), one of the two.")
+    if not args.out:
+        picks = _read_picks(args.picks)
+        if args.rename:
+            raise SystemExit("table: --rename applies to --out folders; with --picks, name runs in its NAME column.")
+        return [Path(f) for f in dict.fromkeys(p["folder"] for p in picks)], _picked_records(picks), {}, picks
     outs = [Path(o) for o in args.out]
     renames = _renames(args.rename)
     unknown = set(renames) - {str(o) for o in outs}
@@ -139,6 +202,24 @@ def table(args) -> int:
         raise SystemExit(f"--rename names folders not given to --out: {sorted(unknown)}; --out: {args.out}.")
     records = [{**r, "method": renames[str(o)].get(r["method"], r["method"])} if str(o) in renames else r
                for o in outs for r in _records(o)]
+    return outs, records, renames, None
+
+
+def _seed_counts(by: dict, proxies: list, methods: list, bits: list) -> list:
+    """Markdown: how many seeds each method has (both directions) per proxy and code length."""
+    lines = ["## Seeds per cell", "", "Runs with both directions measured, per method, proxy and code length "
+             "(– where there are none).", "",
+             "| method | " + " | ".join(f"{p} {b}" for p in proxies for b in bits) + " |",
+             "|" + "---|" * (1 + len(proxies) * len(bits))]
+    for m in methods:
+        counts = [sum(1 for (pp, mm, bb, _), v in by.items() if (pp, mm, bb) == (p, m, b) and "i2t" in v and "t2i" in v)
+                  for p in proxies for b in bits]
+        lines.append(f"| {m} | " + " | ".join(str(c) if c else "–" for c in counts) + " |")
+    return lines + [""]
+
+
+def table(args) -> int:
+    outs, records, renames, picks = _records_for(args)
     folder_metas = [_meta(o) for o in outs]  # {} where a folder has no meta.json
     metas = [m for m in folder_metas if m]
     meta = metas[0] if metas else {}
@@ -151,8 +232,8 @@ def table(args) -> int:
             slot = "i2t" if r["direction"] == "image->text" else "t2i"
             if slot in by[key] and (wanted is None or r["method"] in wanted):
                 raise SystemExit(f"Two runs of {key[1]!r} on {key[0]}, {key[2]} bits, seed {key[3]} in the folders "
-                                 f"{args.out}: give one of them another name (--rename FOLDER:{key[1]}=NEW) or "
-                                 f"leave a folder out.")
+                                 f"{[str(o) for o in outs]}: give one of them another name (--rename "
+                                 f"FOLDER:{key[1]}=NEW, or NAME in --picks) or leave a folder out.")
             by[key][slot] = r["map"]
             by[key]["val"] = r["val_map"]
             by[key]["epoch"] = r["best_epoch"]
@@ -181,6 +262,7 @@ def table(args) -> int:
             lines.append(f"| {m} | " + " | ".join(cells) + f" | {np.median([v['epoch'] for v in vals]):.0f} | "
                          f"{np.median([v['seconds'] for v in vals]):.0f} |")
         lines.append("")
+    lines += _seed_counts(by, proxies, methods, bits)
     if args.baseline:
         order = f"{args.baseline} minus the method" if flip else f"the method minus {args.baseline}"
         higher = args.baseline if flip else "the method"
@@ -204,6 +286,7 @@ def table(args) -> int:
         Path(args.json).write_text(json.dumps({
             "folders": [{"out": str(o), "meta": m, **({"renamed": renames[str(o)]} if str(o) in renames else {})}
                         for o, m in zip(outs, folder_metas)],
+            **({"picks": [{k: v for k, v in p.items() if k != "where"} for p in picks]} if picks else {}),
             "records": [{k: v for k, v in r.items() if k not in CURVES} for r in records]}, indent=1))
     return 0
 
@@ -240,7 +323,10 @@ def main(argv=None) -> int:
                    help="hashx bench --db-codes; a finished run's model is reused for the other choice")
     r.add_argument("--data-dir", default=os.environ.get("HASHX_SHARED_DATA", str(DEFAULT_SHARED)))
     t = sub.add_parser("table")
-    t.add_argument("--out", required=True, nargs="+", help="one or more run folders")
+    t.add_argument("--out", nargs="+", default=None, help="one or more run folders (or --picks)")
+    t.add_argument("--picks", default=None, metavar="FILE",
+                   help="rows FOLDER PROXY METHOD BITS SEEDS [NAME] ('#' comments; SEEDS like 0-4 or 0,2): "
+                        "exactly these runs, each under NAME when given, in place of --out")
     t.add_argument("--baseline", default=None)
     t.add_argument("--difference", choices=("variant-minus-baseline", "baseline-minus-variant"),
                    default="variant-minus-baseline", help="the sign of the paired differences")

@@ -38,7 +38,8 @@ def _write(folder: Path, method: str, rows: dict) -> None:
 
 def _args(out, **changes):
     return argparse.Namespace(**{"out": [str(o) for o in out], "baseline": None, "difference": "variant-minus-baseline",
-                                 "methods": None, "json": None, "rename": None, **changes})
+                                 "methods": None, "json": None, "rename": None, "picks": None,
+                                 **changes})
 
 
 def test_paired_differences_by_code_length(real_data, tmp_path, capsys):
@@ -104,3 +105,75 @@ def test_two_runs_under_one_name_are_refused_and_rename_pairs_them(real_data, tm
         real_data.table(_args([old], rename=["ssah=x"]))
     with pytest.raises(SystemExit, match="not given to --out"):
         real_data.table(_args([old], rename=[f"{new}:ssah=x"]))
+
+
+def _rows(text: str, start: str) -> dict:
+    return {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in text.splitlines() if line.startswith(start)}
+
+
+def test_picks_take_exactly_the_named_runs_under_their_names(real_data, tmp_path, capsys):
+    old, new = tmp_path / "old", tmp_path / "new"
+    _write(old, "ssah", {(32, 0): (0.30, 0.60, 0.50), (32, 1): (0.32, 0.62, 0.52), (32, 2): (0.9, 0.9, 0.9)})
+    _write(new, "ssah", {(32, 0): (0.34, 0.61, 0.55), (32, 1): (0.33, 0.62, 0.54), (64, 0): (0.5, 0.7, 0.6)})
+    picks = tmp_path / "grid.picks"
+    picks.write_text(f"# the old default's runs, seeds 0 and 1 only\n"
+                     f"{old} wiki-like ssah 32 0-1 ssah-projection   # renamed\n"
+                     f"\n{new} wiki-like ssah 32 0,1\n")
+    out_json = tmp_path / "t.json"
+    assert real_data.table(_args([], picks=str(picks), baseline="ssah-projection", json=str(out_json))) == 0
+    text = capsys.readouterr().out
+    query = text.split("validation MAP (what choices")[0]
+    # seed 2 of the old folder and the 64-bit run of the new one are not picked
+    assert _rows(query, "| ssah (32 bits)")["ssah (32 bits)"][:2] == ["+0.0250 ± 0.0150 (2/2)",
+                                                                      "+0.0050 ± 0.0050 (1/2)"]
+    counts = _rows(text.split("## Seeds per cell")[1].split("## Paired")[0], "| ssah")
+    assert counts == {"ssah-projection": ["2"], "ssah": ["2"]}
+    saved = json.loads(out_json.read_text())
+    assert [(p["folder"], p["seeds"], p["name"]) for p in saved["picks"]] == [
+        (str(old), [0, 1], "ssah-projection"), (str(new), [0, 1], "ssah")]
+    assert sorted((r["method"], r["seed"]) for r in saved["records"] if r["direction"] == "image->text") == [
+        ("ssah", 0), ("ssah", 1), ("ssah-projection", 0), ("ssah-projection", 1)]
+
+
+def test_seed_counts_show_missing_cells(real_data, tmp_path, capsys):
+    _write(tmp_path, "a", {(16, 0): (0.3, 0.6, 0.5), (16, 1): (0.3, 0.6, 0.5), (64, 0): (0.3, 0.6, 0.5)})
+    _write(tmp_path, "b", {(64, 0): (0.3, 0.6, 0.5)})
+    real_data.table(_args([tmp_path]))
+    text = capsys.readouterr().out.split("## Seeds per cell")[1]
+    header = next(line for line in text.splitlines() if line.startswith("| method"))
+    assert [c.strip() for c in header.split("|")[2:-1]] == ["wiki-like 16", "wiki-like 64"]
+    assert _rows(text, "| a") == {"a": ["2", "1"]} and _rows(text, "| b") == {"b": ["–", "1"]}
+
+
+@pytest.mark.parametrize("row, message", [
+    ("{f} wiki-like ssah 32", r"line 1: expected FOLDER PROXY METHOD BITS SEEDS \[NAME\]"),
+    ("{f} wiki-like ssah 32 0-1 a b", r"line 1: expected FOLDER PROXY METHOD BITS SEEDS"),
+    ("{f} wiki ssah 32 0-1", r"line 1: PROXY must be one of digits-halves, .*; got 'wiki'"),
+    ("{f} wiki-like ssah 32b 0-1", r"line 1: BITS must be a whole number; got '32b'"),
+    ("{f} wiki-like ssah 32 0-x", r"line 1: SEEDS must look like 0-4 or 0,1,2; got '0-x'"),
+    ("{f} wiki-like ssah 32 0-2", r"line 1: .*results.json has no 32-bit run of seed\(s\) \[2\]"),
+    ("{f} wiki-like ssah 16 0", r"line 1: .*results.json has no 16-bit run of seed\(s\) \[0\]"),
+    ("{f} wiki-like other 32 0", r"line 1: .*other/results.json has no 32-bit run of seed\(s\) \[0\]"),
+    ("# nothing but a comment", r"no rows"),
+])
+def test_a_bad_picks_row_is_refused_with_its_line(real_data, tmp_path, row, message):
+    _write(tmp_path / "runs", "ssah", {(32, 0): (0.3, 0.6, 0.5), (32, 1): (0.3, 0.6, 0.5)})
+    picks = tmp_path / "grid.picks"
+    picks.write_text(row.format(f=tmp_path / "runs") + "\n")
+    with pytest.raises(SystemExit, match=message):
+        real_data.table(_args([], picks=str(picks)))
+
+
+def test_picks_refuse_one_run_picked_twice_and_out_with_picks(real_data, tmp_path):
+    _write(tmp_path / "runs", "ssah", {(32, 0): (0.3, 0.6, 0.5)})
+    picks = tmp_path / "grid.picks"
+    picks.write_text(f"{tmp_path / 'runs'} wiki-like ssah 32 0\n{tmp_path / 'runs'} wiki-like ssah 32 0\n")
+    with pytest.raises(SystemExit, match=r"Two runs of 'ssah' on wiki-like, 32 bits, seed 0 .*NAME in --picks"):
+        real_data.table(_args([], picks=str(picks)))
+    with pytest.raises(SystemExit, match="one of the two"):
+        real_data.table(_args([tmp_path / "runs"], picks=str(picks)))
+    with pytest.raises(SystemExit, match="one of the two"):
+        real_data.table(_args([]))
+    with pytest.raises(SystemExit, match="NAME column"):
+        real_data.table(_args([], picks=str(picks), rename=["x:a=b"]))
