@@ -241,13 +241,21 @@ def table(args) -> int:
     methods = list(dict.fromkeys(k[1] for k in sorted(by, key=lambda k: (k[0], k[1]))))
     if wanted:
         methods = [m for m in wanted if m in methods]
+    elif picks:  # the picks file's order
+        methods = list(dict.fromkeys(p["name"] for p in picks))
     proxies = [p for p in PROXIES if any(k[0] == p and k[1] in methods for k in by)]
     bits = sorted({k[2] for k in by})
-    commands = "; ".join(f"`{m.get('command', '?')}` (last: `{m.get('last', {}).get('command', '?')}`)" for m in metas)
+    if picks:  # many folders: name them, their commands are in the JSON
+        where = (f"Runs: {len(picks)} picks from {len(outs)} run folders (`--picks {args.picks}`; each folder's "
+                 f"commands are in the JSON); machines: {', '.join(sorted({m.get('cpu', '?') for m in metas}))}; "
+                 f"dates: {', '.join(sorted({m.get('date', '?') for m in metas}))}. MAP@all")
+    else:
+        commands = "; ".join(f"`{m.get('command', '?')}` (last: `{m.get('last', {}).get('command', '?')}`)"
+                             for m in metas)
+        where = (f"Commands: {commands or '?'}; machine: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores; "
+                 f"date: {meta.get('date', '?')}; seeds {meta.get('seeds', '?')}. MAP@all")
     lines = [f"# Real-data proxies: {', '.join(proxies)}", "",
-             f"Commands: {commands or '?'}; "
-             f"machine: {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores; date: {meta.get('date', '?')}; "
-             f"seeds {meta.get('seeds', '?')}. MAP@all on the query set (ties by index), the retrieval set "
+             f"{where} on the query set (ties by index), the retrieval set "
              f"coded from its features. `mirflickr25k-synthimg` has SYNTHETIC image features (real tags and "
              f"labels) and {meta.get('mir_train', '?')} training items; never MIRFlickr results.", ""]
     for proxy in proxies:
