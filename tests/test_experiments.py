@@ -1,8 +1,12 @@
 """hashx.experiments: variants, the results table."""
 
+import json
+import multiprocessing
+from pathlib import Path
+
 import pytest
 
-from hashx.experiments import VARIANTS, method_names, plan_runs, resolve_method, results_table
+from hashx.experiments import VARIANTS, method_names, plan_runs, read_records, resolve_method, results_table
 from hashx.experiments.variants import qualified
 from hashx.methods import configure, list_methods
 
@@ -67,3 +71,38 @@ def test_learned_codes_replace_exactly_the_training_items():
     assert replaced == 2
     np.testing.assert_array_equal(codes, [[0, 1], [204, 205], [4, 5], [200, 201], [8, 9], [10, 11]])
     np.testing.assert_array_equal(network, np.arange(12).reshape(6, 2))  # the input is not modified
+
+
+def _record(bits, seed, value=0.5):
+    return {"protocol": "wiki-like", "method": "ssah", "bits": bits, "seed": seed, "direction": "image->text",
+            "db_codes": "features", "map": value}
+
+
+def _add_one_at_a_time(path, bits, count):
+    from hashx.experiments.runner import _add_records
+
+    for seed in range(count):
+        _add_records(Path(path), [_record(bits, seed)])
+
+
+def test_records_of_another_benchmark_in_the_file_are_kept_and_a_rerun_replaces_its_own(tmp_path):
+    from hashx.experiments.runner import _add_records
+
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps([_record(64, 0)]))  # written by another benchmark after this one read the file
+    assert _add_records(path, [_record(16, 0)]) == [_record(64, 0), _record(16, 0)]
+    assert _add_records(path, [_record(16, 0, value=0.7)]) == [_record(64, 0), _record(16, 0, value=0.7)]
+    assert read_records(path) == [_record(64, 0), _record(16, 0, value=0.7)]
+
+
+def test_two_benchmarks_writing_one_results_file_at_once_lose_nothing(tmp_path):
+    # two processes (two `hashx bench` runs into one folder, other lengths) adding records in turn
+    path = tmp_path / "results.json"
+    fork = multiprocessing.get_context("fork")
+    workers = [fork.Process(target=_add_one_at_a_time, args=(str(path), bits, 40)) for bits in (16, 64)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    assert sorted((r["bits"], r["seed"]) for r in read_records(path)) == [(b, s) for b in (16, 64) for s in range(40)]

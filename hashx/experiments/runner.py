@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from filelock import FileLock
 
 from .._atomic import atomic_write, remove_stale_temporaries
 from .._validation import check_choice, check_int
@@ -37,6 +38,30 @@ FINISHED_FILE = "finished.json"
 def _write_records(path: Path, records: list) -> None:
     with atomic_write(path, "w") as f:
         json.dump(records, f, indent=1)
+
+
+def _records_lock(path: Path) -> FileLock:
+    """The lock (``results.json.lock`` beside the file) that every benchmark writing into one
+    folder holds while it reads and rewrites the results file."""
+    return FileLock(str(path) + ".lock")
+
+
+def _record_key(record: dict) -> tuple:
+    return (record.get("protocol"), record["method"], record["bits"], record["seed"], record["direction"],
+            record.get("db_codes", "features"))
+
+
+def _add_records(path: Path, new: list) -> list:
+    """Put ``new`` into the results file as it is on disk now, under its lock; return every record.
+
+    Two benchmarks run into one folder at once (other lengths, methods or protocols) each read
+    the file again before writing, so neither drops the other's records; a record with the key
+    of a new one is replaced."""
+    with _records_lock(path):
+        replaced = {_record_key(r) for r in new}
+        records = [r for r in read_records(path) if _record_key(r) not in replaced] + new
+        _write_records(path, records)
+    return records
 
 
 def _encode_split(encoder, dataset, split, codes_dir: Path) -> dict:
@@ -175,7 +200,8 @@ def run_benchmark(dataset, split, *, protocol: str, methods, bits, seeds: int = 
     out_dir.mkdir(parents=True, exist_ok=True)
     results_path = out_dir / RESULTS_FILE
     if distribution is None or distribution.is_main:  # what a killed earlier bench left behind
-        remove_stale_temporaries(out_dir, [RESULTS_FILE])
+        with _records_lock(results_path):  # never another live bench's temporary
+            remove_stale_temporaries(out_dir, [RESULTS_FILE])
         for run_dir in (out_dir / "runs").glob("*"):
             remove_stale_temporaries(run_dir, [FINISHED_FILE])
             remove_stale_temporaries(run_dir / "codes", [f"{p}-{m}.hxc" for p in ("query", "retrieval")
@@ -196,8 +222,7 @@ def run_benchmark(dataset, split, *, protocol: str, methods, bits, seeds: int = 
             new, summary = _evaluate_run(dataset, split, protocol, run_dir / BEST_MODEL, run_dir / "codes",
                                          name=name, nbits=nbits, seed=seed, trained=trained, db_codes=db_codes,
                                          ks=ks, device=device)
-            records += new
-            _write_records(results_path, records)
+            records = _add_records(results_path, new)
             log.info("%s %d bits seed %d: I->T %.4f T->I %.4f (%.0f s)", name, nbits, seed,
                      summary["image->text"], summary["text->image"], trained["train_seconds"])
             if progress is not None:
