@@ -138,7 +138,7 @@ def _seed_list(text: str, where: str) -> list:
     seeds = set()
     for part in text.split(","):
         first, dash, last = part.partition("-")
-        if not (first.isdigit() and (last.isdigit() if dash else True)):
+        if not (first.isdigit() and (last.isdigit() if dash else True)) or (dash and int(last) < int(first)):
             raise SystemExit(f"{where}: SEEDS must look like 0-4 or 0,1,2; got {text!r}.")
         seeds.update(range(int(first), int(last) + 1) if dash else [int(first)])
     return sorted(seeds)
@@ -188,7 +188,7 @@ def _picked_records(picks: list) -> list:
 
 def _records_for(args) -> tuple:
     """(run folders, records, renames, picks) from ``--picks`` or from ``--out`` with ``--rename``."""
-    if bool(args.out) == bool(getattr(args, "picks", None)):
+    if bool(args.out) == bool(args.picks):
         raise SystemExit("table: give the run folders (--out) or a picks file (--picks), one of the two.")
     if not args.out:
         picks = _read_picks(args.picks)

@@ -153,6 +153,8 @@ def test_seed_counts_show_missing_cells(real_data, tmp_path, capsys):
     ("{f} wiki ssah 32 0-1", r"line 1: PROXY must be one of digits-halves, .*; got 'wiki'"),
     ("{f} wiki-like ssah 32b 0-1", r"line 1: BITS must be a whole number; got '32b'"),
     ("{f} wiki-like ssah 32 0-x", r"line 1: SEEDS must look like 0-4 or 0,1,2; got '0-x'"),
+    ("{f} wiki-like ssah 32 1-0", r"line 1: SEEDS must look like 0-4 or 0,1,2; got '1-0'"),
+    ("{f} wiki-like ssah 32 0,,1", r"line 1: SEEDS must look like 0-4 or 0,1,2; got '0,,1'"),
     ("{f} wiki-like ssah 32 0-2", r"line 1: .*results.json has no 32-bit run of seed\(s\) \[2\]"),
     ("{f} wiki-like ssah 16 0", r"line 1: .*results.json has no 16-bit run of seed\(s\) \[0\]"),
     ("{f} wiki-like other 32 0", r"line 1: .*other/results.json has no 32-bit run of seed\(s\) \[0\]"),
