@@ -89,20 +89,33 @@ def run(args) -> int:
     info = {"command": " ".join([sys.executable, *sys.argv]), "date": time.strftime("%Y-%m-%d"),
             "cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
             "mir_train": args.mir_train, "seeds": list(range(args.seeds)), "jobs": args.jobs}
-    previous = json.loads(meta.read_text()) if meta.exists() else {}
-    meta.write_text(json.dumps({**previous, **{k: v for k, v in info.items() if k not in previous}, "last": info},
-                               indent=1))
+    from filelock import FileLock
+    from hashx._atomic import atomic_write
+
+    with FileLock(str(meta) + ".lock"):  # two `run`s started into one folder at once, as results.json is
+        previous = json.loads(meta.read_text()) if meta.exists() else {}
+        with atomic_write(meta, "w") as f:
+            json.dump({**previous, **{k: v for k, v in info.items() if k not in previous}, "last": info}, f, indent=1)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for proxy, method, seconds in pool.map(_job, jobs):
             print(f"{proxy:24s} {method:18s} done in {seconds / 60:.1f} min", flush=True)
     return 0
 
 
+def _feature_records(path: Path) -> list:
+    """The records of one ``results.json`` (none if it does not exist) whose retrieval set was coded
+    from its features, read by hashx's own reader: a damaged file is refused with its name."""
+    from hashx.exceptions import DataFormatError
+    from hashx.experiments import read_records
+
+    try:
+        return [r for r in read_records(path) if r.get("db_codes", "features") == "features"]
+    except DataFormatError as exc:
+        raise SystemExit(str(exc)) from None
+
+
 def _records(out: Path) -> list:
-    records = []
-    for path in sorted(out.glob("*/*/results.json")):
-        records += [r for r in json.loads(path.read_text()) if r.get("db_codes", "features") == "features"]
-    return records
+    return [r for path in sorted(out.glob("*/*/results.json")) for r in _feature_records(path)]
 
 
 def _fmt(values) -> str:
@@ -176,9 +189,8 @@ def _picked_records(picks: list) -> list:
     records = []
     for pick in picks:
         results = Path(pick["folder"]) / pick["proxy"] / pick["method"] / "results.json"
-        found = [r for r in (json.loads(results.read_text()) if results.exists() else [])
-                 if r.get("db_codes", "features") == "features" and r.get("protocol") == pick["proxy"]
-                 and r["bits"] == pick["bits"] and r["seed"] in pick["seeds"]]
+        found = [r for r in _feature_records(results)
+                 if r.get("protocol") == pick["proxy"] and r["bits"] == pick["bits"] and r["seed"] in pick["seeds"]]
         missing = sorted(set(pick["seeds"]) - {r["seed"] for r in found})
         if missing:
             raise SystemExit(f"{pick['where']}: {results} has no {pick['bits']}-bit run of seed(s) {missing}.")

@@ -180,3 +180,15 @@ def test_picks_refuse_one_run_picked_twice_and_out_with_picks(real_data, tmp_pat
         real_data.table(_args([]))
     with pytest.raises(SystemExit, match="NAME column"):
         real_data.table(_args([], picks=str(picks), rename=["x:a=b"]))
+
+
+def test_a_damaged_results_file_is_refused_with_its_name(real_data, tmp_path):
+    path = tmp_path / "runs" / "wiki-like" / "ssah" / "results.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('[{"method": "ssah"')  # cut short
+    with pytest.raises(SystemExit, match=r"results.json' is corrupted"):
+        real_data.table(_args([tmp_path / "runs"]))
+    picks = tmp_path / "grid.picks"
+    picks.write_text(f"{tmp_path / 'runs'} wiki-like ssah 32 0\n")
+    with pytest.raises(SystemExit, match=r"results.json' is corrupted"):
+        real_data.table(_args([], picks=str(picks)))
