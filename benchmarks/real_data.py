@@ -311,6 +311,54 @@ def table(args) -> int:
     return 0
 
 
+def restore(args) -> int:
+    """Rebuild the run folders of a ``table --picks ... --json`` file from its records.
+
+    Run folders are not committed (they hold models); the table's JSON holds every record it
+    used. Written back under each pick's folder and method (its name undone), they let a later
+    ``run --seeds N`` into the same folder run only the seeds that are missing, so a committed
+    grid can be extended on another machine. Records come back without their curves (the JSON
+    leaves them out), which ``table`` does not use."""
+    from hashx._atomic import atomic_write
+    from hashx.experiments.runner import _add_records, _record_key
+
+    try:
+        saved = json.loads(Path(args.json).read_text())
+        picks, records, folders = saved["picks"], saved["records"], saved["folders"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"restore: --json {args.json} is not a table written with --picks and --json ({exc!r}).")
+    root = Path(args.to)
+    wanted = defaultdict(list)  # results.json -> records to put back
+    for pick in picks:
+        found = [r for r in records if r.get("protocol") == pick["proxy"] and r["method"] == pick["name"]
+                 and r["bits"] == pick["bits"] and r["seed"] in pick["seeds"]]
+        missing = sorted(set(pick["seeds"]) - {r["seed"] for r in found})
+        if missing:
+            raise SystemExit(f"restore: {args.json} has no {pick['bits']}-bit record of {pick['name']!r} on "
+                             f"{pick['proxy']} for seed(s) {missing}, which its picks name.")
+        path = root / pick["folder"] / pick["proxy"] / pick["method"] / "results.json"
+        wanted[path] += [{**r, "method": pick["method"]} for r in found]
+    written = 0
+    for path, new in wanted.items():
+        on_disk = {_record_key(r): r["map"] for r in _feature_records(path)}
+        clash = [r for r in new if on_disk.get(_record_key(r), r["map"]) != r["map"]]
+        if clash:
+            raise SystemExit(f"restore: {path} already holds another result for {clash[0]['method']} "
+                             f"{clash[0]['bits']} bits seed {clash[0]['seed']}; restore into an empty folder "
+                             f"(--to) or move it away.")
+        fresh = [r for r in new if _record_key(r) not in on_disk]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _add_records(path, fresh)
+        written += len(fresh)
+    for folder in folders:
+        meta = root / folder["out"] / "meta.json"
+        if folder.get("meta") and not meta.exists() and meta.parent.exists():
+            with atomic_write(meta, "w") as f:
+                json.dump(folder["meta"], f, indent=1)
+    print(f"restored {written} records of {len(picks)} picks into {len(wanted)} results files under {root}/")
+    return 0
+
+
 def _meta(out: Path) -> dict:
     return json.loads((out / "meta.json").read_text()) if (out / "meta.json").exists() else {}
 
@@ -360,8 +408,11 @@ def main(argv=None) -> int:
     f.add_argument("--out", required=True, nargs="+", help="one or more run folders")
     f.add_argument("--to", required=True, help="folder for <proxy>/pr-*.png and pk-*.png")
     f.add_argument("--bits", default=None, help="comma-separated bit lengths (default: all)")
+    s = sub.add_parser("restore", help="rebuild the run folders of a `table --picks --json` file from its records")
+    s.add_argument("--json", required=True, help="a table's JSON written with --picks")
+    s.add_argument("--to", default=".", help="the folder that the picks' run folders are relative to")
     args = p.parse_args(argv)
-    return {"run": run, "table": table, "plot": plot}[args.cmd](args)
+    return {"run": run, "table": table, "plot": plot, "restore": restore}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -192,3 +192,36 @@ def test_a_damaged_results_file_is_refused_with_its_name(real_data, tmp_path):
     picks.write_text(f"{tmp_path / 'runs'} wiki-like ssah 32 0\n")
     with pytest.raises(SystemExit, match=r"results.json' is corrupted"):
         real_data.table(_args([], picks=str(picks)))
+
+
+def test_restore_rebuilds_the_picked_runs_so_the_table_is_the_same(real_data, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(Path("old"), "ssah", {(32, 0): (0.30, 0.60, 0.50), (32, 1): (0.32, 0.62, 0.52), (32, 2): (0.9, 0.9, 0.9)})
+    _write(Path("new"), "ssah", {(32, 0): (0.34, 0.61, 0.55), (32, 1): (0.33, 0.62, 0.54)})
+    (Path("new") / "meta.json").write_text(json.dumps({"command": "real_data.py run --out new", "cpu": "x"}))
+    picks = tmp_path / "grid.picks"
+    picks.write_text("old wiki-like ssah 32 0-1 ssah-projection\nnew wiki-like ssah 32 0,1\n")
+    saved = tmp_path / "t.json"
+    assert real_data.table(_args([], picks=str(picks), baseline="ssah-projection", json=str(saved))) == 0
+    before = capsys.readouterr().out
+
+    restore = argparse.Namespace(json=str(saved), to="restored")
+    assert real_data.restore(restore) == 0
+    assert "restored 8 records of 2 picks into 2 results files" in capsys.readouterr().out
+    old = json.loads((tmp_path / "restored/old/wiki-like/ssah/results.json").read_text())
+    # under the folder's own method name, and only the picked seeds (seed 2 was not picked)
+    assert sorted({(r["method"], r["seed"]) for r in old}) == [("ssah", 0), ("ssah", 1)]
+    assert json.loads((tmp_path / "restored/new/meta.json").read_text())["command"] == "real_data.py run --out new"
+    monkeypatch.chdir(tmp_path / "restored")
+    assert real_data.table(_args([], picks=str(picks), baseline="ssah-projection")) == 0
+    assert capsys.readouterr().out == before
+
+    monkeypatch.chdir(tmp_path)
+    assert real_data.restore(restore) == 0  # again: everything is there already
+    assert "restored 0 records" in capsys.readouterr().out
+    path = tmp_path / "restored/new/wiki-like/ssah/results.json"
+    path.write_text(json.dumps([_record("ssah", 32, 1, "image->text", 0.99, 0.5)]))  # another run's result
+    with pytest.raises(SystemExit, match=r"already holds another result for ssah 32 bits seed 1"):
+        real_data.restore(restore)
+    with pytest.raises(SystemExit, match=r"is not a table written with --picks and --json"):
+        real_data.restore(argparse.Namespace(json=str(tmp_path / "grid.picks"), to="."))
