@@ -13,19 +13,21 @@ codes lies at about the smallest ``d`` with ``n * P(Binomial(nbits, 1/2) <= d)
 have closer neighbours and stop earlier, so the model is conservative for
 them.
 
-Measured against a linear scan (one thread, CPU time, 1M and 10M 64-bit
-codes, k = 1, 10, 100, on a 2-core Emerald Rapids VM; ``benchmarks/mih_speed.py
---clock cpu``), a unit of MIH work (probes reach random places, runs are
-short) costs :data:`MIH_UNIT_COST` units of a scan that streams from memory,
-and a scan of a database small enough for the caches
-(:data:`CACHED_SCAN_BYTES`) costs :data:`CACHED_SCAN_FACTOR` of that.  A
-batch of many queries is scanned block by block with the database in cache,
-which helps the scan more than MIH: MIH's speed-up over the scan for a batch
-is :data:`BATCH_FACTOR` of its speed-up for single queries.  With these
-constants the model reproduced the measured speed-ups within 25% (1.3x /
-1.1x / 0.8x single-query at 1M codes, 12.4x / 9.3x / 4.7x at 10M); on other
-machines :func:`predicted_speedup` can be compared with what the benchmark
-measures.
+Measured against a linear scan (one thread, CPU time, single queries, 1M
+and 10M codes of 64 and 128 bits, k = 1, 10, 100, every m near the best, on
+a 2-core AMD EPYC Zen 5 VM; ``benchmarks/results/mih-cost-model-amd.md``),
+a probe costs about :data:`~._mih_search.PROBE_UNITS` candidates (60: with
+that value the model's ``m`` was the fastest measured in all 12 cases), and a
+unit of MIH work (probes reach random places, runs are short) costs
+:data:`MIH_UNIT_COST` units of a scan that streams from memory; a scan of a
+database small enough for the caches (:data:`CACHED_SCAN_BYTES`) costs
+:data:`CACHED_SCAN_FACTOR` of that.  A batch of many queries is scanned block
+by block with the database in cache, which helps the scan more than MIH:
+MIH's speed-up over the scan for a batch is :data:`BATCH_FACTOR` of its
+speed-up for single queries.  With these constants the model's speed-ups were
+within 0.77-1.94x of the measured ones (10.6x predicted, 12.5x measured at 10M x
+64 bits, k = 10); on other machines :func:`predicted_speedup` can be compared
+with what ``benchmarks/mih_speed.py`` measures.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ __all__ = ["MAX_TABLES", "DESIGN_K", "MIH_SPEEDUP_NEEDED", "MIH_UNIT_COST", "CAC
 #: Most substrings (tables) an index may have.
 MAX_TABLES = 64
 #: Cost of one unit of MIH work in units of a scan streaming from memory.
-MIH_UNIT_COST = 1.6
+MIH_UNIT_COST = 2.0
 #: Databases up to this size are scanned from the caches ...
 CACHED_SCAN_BYTES = 32 * 2**20
 #: ... at this fraction of the cost.

@@ -61,13 +61,15 @@ from ._popcount import GROUP, next_group, popcount, prefetch, trailing_zeros
 __all__ = ["PROBE_UNITS", "binomials", "knn_search", "range_search", "substring_masks"]
 
 #: Cost of one probe (a key looked up, its run of entries reached), in units of one code word verified.
-PROBE_UNITS = 400.0
+PROBE_UNITS = 60.0
 #: Bytes of heaps allowed per kernel call (queries are chunked to fit).
 STATE_BYTES = 64 * 1024 * 1024
 #: Cache lines of a probe's run loaded ahead while earlier runs are verified.
 PREFETCH_LINES = 64
 #: Probes looked up (and their runs prefetched) before the first of them is verified.
-PIPELINE = 4
+PIPELINE = 8
+#: Probes whose offsets are loaded ahead of their lookup.
+LOOKAHEAD = 16
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,7 +133,7 @@ def _next_mask(mask):
     return (((rr ^ mask) >> np.uint64(2)) >> np.uint64(trailing_zeros(c))) | rr
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _key_range(j, key, wbits, W, n, lengths, prefix_bits, offsets, table_starts, starts, entries):
     """Entries ``a..z-1`` of table ``j`` whose substring equals ``key``."""
     length = lengths[j]
@@ -184,32 +186,36 @@ def _distance(qs, qo, entries, e, W):
 
 
 @njit(cache=True, inline="always")
-def _next_bits(qs, qo, entries, g, gz, ez, W, limit):
+def _next_bits(qs, qo, entries, ea, g, gz, ez, W, limit):
     """(g, bits): the next group from ``g`` with an entry closer than ``limit`` (bits: which), then the
-    tail ``gz..ez-1`` (fewer than a group); ``g >= ez`` when nothing is left.
+    tail ``gz..ez-1`` (fewer than a group) of the run ``ea..ez-1``; ``g >= ez`` when nothing is left.
 
-    The tail is tested in one vector pass too, over the whole group of
-    entries that starts at ``g`` (or, at the end of the array, ends there),
-    its bits shifted and masked to the tail's entries.
+    When the run holds a full group, the tail is tested in one vector pass
+    over the group that ends at ``ez`` (inside the run, so in lines already
+    loaded), its bits shifted to the tail's entries; a run shorter than a
+    group (most runs of a table keyed by about log2(n) bits) is tested entry
+    by entry, which reads no line outside it.
     """
     if g < gz:
         g, bits = next_group(qs, qo, entries, g, gz, W, limit)
         if g < gz:
             return g, bits
     if g < ez:
-        valid = (np.uint64(1) << np.uint64(ez - g)) - np.uint64(1)
-        total = entries.shape[0] // W
-        if total < GROUP:
-            return g, valid
-        gs = min(g, total - GROUP)
-        h, bits = next_group(qs, qo, entries, gs, gs + GROUP, W, limit)
+        if ez - ea < GROUP:
+            bits = np.uint64(0)
+            for i in range(ez - g):
+                if _distance(qs, qo, entries, g + i, W) < limit:
+                    bits |= np.uint64(1) << np.uint64(i)
+            return g, bits
+        gs = ez - GROUP
+        h, bits = next_group(qs, qo, entries, gs, ez, W, limit)
         if h != gs:
             return g, np.uint64(0)
-        return g, (bits >> np.uint64(g - gs)) & valid
+        return g, bits >> np.uint64(g - gs)
     return ez, np.uint64(0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, thr_d, shared, sq):
     """Offer the entries ``ea..ez-1`` (one key's run, found in step (r, j)); return (size, thr_d).
 
@@ -218,7 +224,7 @@ def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, 
     """
     thr_d = min(thr_d, shared[sq])
     gz = ea + (ez - ea) // GROUP * GROUP
-    g, bits = _next_bits(qs, qo, entries, ea, gz, ez, W, thr_d + 1)
+    g, bits = _next_bits(qs, qo, entries, ea, ea, gz, ez, W, thr_d + 1)
     while g < ez:
         while bits != 0:
             e = g + trailing_zeros(bits)
@@ -230,18 +236,23 @@ def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, 
                     thr_d = heap[0] >> 32
                     if thr_d < shared[sq]:
                         shared[sq] = thr_d
-        g, bits = _next_bits(qs, qo, entries, g + GROUP, gz, ez, W, thr_d + 1)
+        g, bits = _next_bits(qs, qo, entries, ea, g + GROUP, gz, ez, W, thr_d + 1)
     return size, thr_d
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _prefetch_run(entries, ea, ez, W):
-    """Start loading the first cache lines of entries ``ea..ez-1``."""
-    first = ea * W
-    last = ez * W
+    """Start loading the first cache lines (at most PREFETCH_LINES) of entries ``ea..ez-1``.
+
+    A run need not start on a line: its lines are those of its first and
+    last words and every line between, so the last word's line is loaded too
+    (a short run often straddles two lines)."""
     step = 64 // entries.itemsize
-    for x in range(first, min(last, first + PREFETCH_LINES * step), step):
+    first = ea * W
+    last = min(ez * W, first + PREFETCH_LINES * step)
+    for x in range(first, last, step):
         prefetch(entries, x)
+    prefetch(entries, last - 1)
 
 
 @njit(cache=True, nogil=True)
@@ -253,13 +264,13 @@ def _query_keys(qs, qo, wbits, offsets, lengths):
     return qkeys
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _range_run(qs, qo, W, ea, ez, r, j, m, radius, ids, entries, masks, out_d, out_i, at, found):
     """Count the entries ``ea..ez-1`` within ``radius`` (first found in step (r, j)), or write them when
     ``out_d`` is not empty; return the new count."""
     write = out_d.shape[0] > 0
     gz = ea + (ez - ea) // GROUP * GROUP
-    g, bits = _next_bits(qs, qo, entries, ea, gz, ez, W, radius + 1)
+    g, bits = _next_bits(qs, qo, entries, ea, ea, gz, ez, W, radius + 1)
     while g < ez:
         while bits != 0:
             e = g + trailing_zeros(bits)
@@ -270,7 +281,7 @@ def _range_run(qs, qo, W, ea, ez, r, j, m, radius, ids, entries, masks, out_d, o
                     out_d[at + found] = d
                     out_i[at + found] = ids[e]
                 found += 1
-        g, bits = _next_bits(qs, qo, entries, g + GROUP, gz, ez, W, radius + 1)
+        g, bits = _next_bits(qs, qo, entries, ea, g + GROUP, gz, ez, W, radius + 1)
     return found
 
 
@@ -308,10 +319,27 @@ def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bit
                 qk = qkeys[j]
                 head = 0
                 fill = 0
+                # a second enumeration LOOKAHEAD probes ahead loads each key's offsets early
+                shift = np.uint64(length - prefix_bits[j])
+                tbase = table_starts[j]
+                amask = mask
+                aprobe = probe
+                for _ in range(LOOKAHEAD):
+                    if r == 0 or amask >= limit:
+                        break
+                    if nparts == 1 or aprobe % nparts == part:
+                        prefetch(starts, tbase + np.int64((qk ^ amask) >> shift))
+                    aprobe += 1
+                    amask = _next_mask(amask)
                 while True:
                     last = mask >= limit
                     if not last:
-                        if probe % nparts == part:
+                        if r > 0 and amask < limit:
+                            if nparts == 1 or aprobe % nparts == part:
+                                prefetch(starts, tbase + np.int64((qk ^ amask) >> shift))
+                            aprobe += 1
+                            amask = _next_mask(amask)
+                        if nparts == 1 or probe % nparts == part:
                             a, z = _key_range(j, qk ^ mask, wbits, W, n, lengths, prefix_bits, offsets, table_starts,
                                               starts, entries)
                             work += probe_units + cand_units * (z - a)

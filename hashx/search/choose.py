@@ -20,8 +20,8 @@ def choose_index(n: int, nbits: int, k: int, *, nq: int = 1) -> str:
     lookups and the codes a query verifies with the default number of tables,
     against the codes a scan reads; a batch of 8 or more queries shares the
     scan's reads, which helps the scan more than MIH.  Its constants were
-    fitted to measurements on a 2-core Emerald Rapids VM
-    (``benchmarks/mih_speed.py``, see ``benchmarks/README.md``).  What it
+    fitted to measurements on a 2-core AMD EPYC (Zen 5) VM
+    (``benchmarks/results/mih-cost-model-amd.md``).  What it
     gives, single queries (batches of 1,000 in parentheses where they
     differ):
 
@@ -29,10 +29,10 @@ def choose_index(n: int, nbits: int, k: int, *, nq: int = 1) -> str:
     codes       k = 1         k = 10        k = 100
     ==========  ============  ============  ============
     1M x 32     mih           mih           mih (exact)
-    1M x 64     exact         exact         exact
-    10M x 64    mih           mih           mih (exact)
+    1M x 64     mih (exact)   exact         exact
+    10M x 64    mih           mih           mih
     1M x 128    exact         exact         exact
-    10M x 128   exact         exact         exact
+    10M x 128   mih (exact)   exact         exact
     100M x 64   mih           mih           mih
     1B x 64     mih           mih           mih
     1B x 128    mih           mih           mih

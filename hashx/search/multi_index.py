@@ -171,13 +171,14 @@ class MultiIndexHammingIndex(BaseHammingIndex):
         predicted work per query is worth waking the threads for (the linear
         scan's rule: about 4 MiB of codes, see ``_threads.SMALL_WORK_BYTES``).
         """
-        from ._mih_cost import mih_units
+        from ._mih_cost import MIH_UNIT_COST, mih_units
         from ._threads import SMALL_WORK_BYTES
 
         threads = self._threads()
         if nq >= threads:
             return threads, 1
-        if nq * mih_units(max(n, 2), self.nbits, self.num_tables, k) * 8 < SMALL_WORK_BYTES:
+        # the work in bytes of a scan that costs as much (a unit of MIH work costs MIH_UNIT_COST scan units)
+        if nq * mih_units(max(n, 2), self.nbits, self.num_tables, k) * MIH_UNIT_COST * 8 < SMALL_WORK_BYTES:
             return nq, 1
         return threads, max(1, threads // nq)
 
