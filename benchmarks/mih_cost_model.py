@@ -155,7 +155,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     from hashx.search._mih_cost import default_m, m_range
 
-    print(describe_machine(), flush=True)
+    info = machine()
+    print(describe_machine(info), flush=True)
     rows = []
     for case in args.cases:
         n, nbits = (int(x) for x in case.split(":"))
@@ -165,7 +166,7 @@ def main(argv=None) -> int:
     lines = report(rows)
     print("\n".join(lines))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"machine": machine(), "command": " ".join([sys.executable, *sys.argv]),
+    Path(args.out).write_text(json.dumps({"machine": info, "command": " ".join([sys.executable, *sys.argv]),
                                           "date": time.strftime("%Y-%m-%d"), "rows": rows}, indent=1))
     print(f"wrote {args.out}")
     return 0
