@@ -19,9 +19,16 @@ that defines a cached kernel is imported) puts the cache of every kernel
 3. else, when that folder cannot be created, ``<tempdir>/hashx-numba-<user>``.
 
 Kernels of other packages keep numba's default.  The cache is keyed, as
-numba's is, by the source file's folder and contents, so two hashx
-installations never share (or corrupt) each other's entries, and a second
-process loads the compiled kernels instead of compiling them again.
+numba's is, by the source file's folder, so two hashx installations never
+share (or corrupt) each other's entries, and a second process loads the
+compiled kernels instead of compiling them again.
+
+An entry is valid only while *every* ``.py`` file of the package is
+unchanged (:func:`package_stamp`), not only the file that defines the
+kernel as in numba's own rule: a kernel inlines the kernels it calls from
+other files (``_topk`` inlines ``_popcount``'s scan loops), and numba's rule
+would keep serving a kernel compiled from the callee's old code after the
+callee changed.  Any edit of hashx therefore recompiles its kernels once.
 
 This relies on numba's cache-locator list (``numba.core.caching``), which has
 the same shape in every numba this package supports (>= 0.60); if a future
@@ -30,14 +37,16 @@ numba lacks it, hashx logs a warning and numba's default applies.
 
 from __future__ import annotations
 
+import functools
 import getpass
+import hashlib
 import logging
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["kernel_cache_dir", "install_cache_locator"]
+__all__ = ["kernel_cache_dir", "install_cache_locator", "package_stamp"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +69,22 @@ def kernel_cache_dir() -> Path:
     else:
         base = Path.home() / ".cache"
     return base / "hashx" / "numba"
+
+
+@functools.lru_cache(maxsize=8)
+def package_stamp(folder: Path = PACKAGE_DIR) -> str:
+    """SHA-256 of the names and contents of every ``.py`` file below ``folder`` (read once per process).
+
+    The source stamp of every cached hashx kernel: a change to any file
+    invalidates them all (module docstring).
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def _fallback_dir() -> Path:
@@ -93,6 +118,9 @@ def _make_locator():
 
         def get_cache_path(self):
             return self._cache_path
+
+        def get_source_stamp(self):
+            return package_stamp()
 
         @classmethod
         def from_function(cls, py_func, py_file):

@@ -88,6 +88,47 @@ def test_an_installed_copy_stays_clean_and_a_second_process_loads_from_cache(tmp
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert runs[0]["value"] == runs[1]["value"] == pytest.approx(sum(1 / i for i in range(2, 11)))
     assert runs[0]["misses"] == 1 and runs[1]["hits"] == 1 and runs[1]["misses"] == 0
+    # an edit of *another* file of the package (a kernel may inline code from it) invalidates the entry
+    other = site / "hashx" / "search" / "_popcount.py"
+    other.write_text(other.read_text() + "\n# edited\n")
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", _KERNEL], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert runs[2]["misses"] == 1 and runs[2]["hits"] == 0  # recompiled
+    assert runs[3]["hits"] == 1 and runs[3]["misses"] == 0  # and cached again
     leftovers = [p for p in (site / "hashx").rglob("*") if p.suffix in (".nbi", ".nbc")]
     assert not leftovers, leftovers
     assert list((tmp_path / "cache" / "hashx" / "numba").rglob("*.nbi"))
+
+
+def test_the_package_stamp_follows_every_source_file(tmp_path):
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "a.py").write_text("x = 1\n")
+    (pkg / "sub" / "b.py").write_text("y = 2\n")
+    (pkg / "notes.txt").write_text("not source\n")
+
+    def stamp():
+        _numba_cache.package_stamp.cache_clear()
+        return _numba_cache.package_stamp(pkg)
+
+    first = stamp()
+    assert stamp() == first
+    (pkg / "notes.txt").write_text("changed, but not a .py file\n")
+    os.utime(pkg / "a.py")  # touched, same contents
+    assert stamp() == first
+    (pkg / "sub" / "b.py").write_text("y = 3\n")
+    second = stamp()
+    assert second != first
+    (pkg / "sub" / "c.py").write_text("")
+    assert stamp() not in (first, second)
+    _numba_cache.package_stamp.cache_clear()
+
+
+def test_hashx_kernels_are_stamped_by_the_whole_package():
+    cache = FunctionCache(harmonic_diff.py_func)
+    assert cache._impl.locator.get_source_stamp() == _numba_cache.package_stamp()
+    other = FunctionCache(_not_a_hashx_kernel)
+    assert other._impl.locator.get_source_stamp() != _numba_cache.package_stamp()
