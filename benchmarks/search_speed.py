@@ -118,7 +118,8 @@ def describe_machine(info: dict) -> str:
     target = info["numba_target"]
     return (f"CPU: {info['cpu']} ({info['usable_cpus']} usable CPUs), flags {' '.join(info['cpu_vector_flags']) or '-'}; "
             f"numba target {target['cpu']} ({target['cpu_source']}), "
-            f"{'512' if target['wide_vectors'] else 'LLVM-default'}-bit scan vectors")
+            f"{'512' if target['wide_vectors'] else 'LLVM-default'}-bit scan vectors"
+            f"{'' if target['wide_vectors'] or not target.get('wide_pairs') else ' (512-bit for 2-word codes)'}")
 
 
 def read_bandwidth(threads_list, repeats=5) -> dict:

@@ -29,7 +29,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._target import prefer_wide_vectors
+from ._target import prefer_wide_vectors, prefer_wide_vectors_for_pairs
 
 __all__ = ["GROUP", "popcount", "trailing_zeros", "prefetch", "next_group", "distances"]
 
@@ -147,7 +147,7 @@ def _next_1(q0, db, g, gz, limit):
 
 @njit(cache=True, nogil=True)
 def _next_2(q0, q1, db, g, gz, limit):
-    prefer_wide_vectors()
+    prefer_wide_vectors_for_pairs()
     while g < gz:
         m = _mask_2(q0, q1, db, g, limit)
         if m != 0:
@@ -213,7 +213,7 @@ def _distances_1(q0, db, a, z, out):
 
 @njit(cache=True, nogil=True)
 def _distances_2(q0, q1, db, a, z, out):
-    prefer_wide_vectors()
+    prefer_wide_vectors_for_pairs()
     base = np.uint64(a)
     for i in range(z - a):
         j = base + np.uint64(i)
