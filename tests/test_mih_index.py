@@ -172,8 +172,8 @@ def test_hand_computed_8_bit():
 @pytest.mark.parametrize("nbits", [24, 64, 128])
 @pytest.mark.parametrize("nparts", [1, 2, 3])
 def test_kernels_with_a_query_split_into_parts(nbits, nparts, kind):
-    # one query's probes dealt to several tasks, each with its own heap, sharing the least k-th
-    # distance among their full heaps to prune and stop
+    # one query's probes dealt to several tasks, each with its own heap, sharing their counts of
+    # codes by distance to prune and stop
     db, queries = oracle.make_case(kind, nbits, 3001, 7, seed=nbits + nparts)
     W = row_bytes(nbits) // word_dtype(nbits).itemsize
     dbw = database_words(to_rows(db, nbits, copy=True), nbits)
@@ -198,6 +198,36 @@ def test_kernels_with_a_query_split_into_parts(nbits, nparts, kind):
                                                                       eI[elims[q]:elims[q + 1]]))
             else:
                 assert lims[q] == lims[q + 1]
+
+
+def test_each_tasks_counts_follow_its_heap_and_the_bound_is_the_union_kth():
+    # the tasks of one query publish, per distance D, how many codes of their heap are at <= D; the
+    # bound they prune and stop by is the least D at which these counts, summed, reach k: the k-th
+    # distance among all their candidates, as if one task held them all
+    rng = np.random.default_rng(5)
+    nbits, keff, nparts, n = 64, 7, 3, 400
+    entries = rng.integers(0, 2**63, n, dtype=np.int64).view(np.uint64) ^ np.uint64(rng.integers(0, 2**20))
+    ids = np.arange(n, dtype=np.uint32)
+    qs = np.zeros(1, np.uint64)
+    masks = np.full(1, np.uint64(2**64 - 1))  # one table (m = 1): no code is "seen before"
+    heaps = np.zeros((nparts, keff), np.int64)
+    sizes = [0] * nparts
+    counts = np.zeros((nparts, nbits + 1), np.int64)
+    dist = np.array([bin(int(x)).count("1") for x in entries])
+    previous = counts.copy()
+    for e in range(n):
+        p = int(rng.integers(nparts))
+        sizes[p] = _mih_search._offer(qs, 0, 1, e, int(dist[e]), 0, 0, 1, ids, entries, masks, keff, heaps[p],
+                                      sizes[p], counts, p)
+        for t in range(nparts):
+            held = heaps[t, :sizes[t]] >> 32
+            assert counts[t].tolist() == [int((held <= D).sum()) for D in range(nbits + 1)]
+        assert (counts >= previous).all()  # counts only ever rise: a stale read is still a true bound
+        previous = counts.copy()
+        union = np.sort(np.concatenate([heaps[t, :sizes[t]] >> 32 for t in range(nparts)]))
+        want = int(union[keff - 1]) if union.size >= keff else nbits
+        assert _mih_search._bound(counts, 0, nparts, keff, nbits) == want
+    assert _mih_search._bound(counts, 0, nparts, keff, nbits) == int(np.sort(dist)[keff - 1])
 
 
 def test_tables_hold_every_code_once_sorted_by_substring():

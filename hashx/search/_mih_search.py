@@ -37,13 +37,19 @@ never costs much more than a scan, and the answer is exact either way.  This
 is what keeps large ``k``, large radii, long codes or tiny databases safe.
 
 Few queries: each query's probes are dealt round-robin to ``nparts`` tasks,
-each with its own heap.  The final ``k``-th distance is at most the ``k``-th
-distance of any task's full heap, so the tasks share the least of these (one
-word per query, written without locks: any value a task reads is some full
-heap's, hence a valid bound) and each prunes candidates and stops by it (its
-``R`` reaching the shared bound).  That is exact: every code as close as the
-final ``k``-th was reached by every task's steps, and the tasks found
-disjoint sets of codes.
+each with its own heap.  The tasks find disjoint sets of codes, so if they
+hold ``k`` codes at distance ``<= D`` between them, the final ``k``-th
+distance is at most ``D``.  Each task publishes, for every ``D``, how many
+codes of its heap are at distance ``<= D`` (a row of cumulative counts); a
+push or a replacement of the heap's top by a closer code only ever raises
+these counts, so every count a task reads from another task, however stale,
+is a true statement about codes found, and the counts need no locks or
+ordering.  Each task prunes candidates and stops by the least ``D`` whose
+counts, summed over the query's tasks, reach ``k``: the bound a single task
+holding all their candidates would have, not the looser bound of one task's
+share (with two tasks, stopping by one heap's bound costs a whole extra
+step of probes).  That is exact: every code as close as the final ``k``-th
+was reached by every task's steps.
 """
 
 from __future__ import annotations
@@ -62,7 +68,7 @@ __all__ = ["PROBE_UNITS", "binomials", "knn_search", "range_search", "substring_
 
 #: Cost of one probe (a key looked up, its run of entries reached), in units of one code word verified.
 PROBE_UNITS = 60.0
-#: Bytes of heaps allowed per kernel call (queries are chunked to fit).
+#: Bytes of heaps and counts allowed per kernel call (queries are chunked to fit).
 STATE_BYTES = 64 * 1024 * 1024
 #: Cache lines of a probe's run loaded ahead while earlier runs are verified.
 PREFETCH_LINES = 64
@@ -164,17 +170,39 @@ def _key_range(j, key, wbits, W, n, lengths, prefix_bits, offsets, table_starts,
 
 
 @njit(cache=True, nogil=True)
-def _offer(qs, qo, W, e, d, r, j, m, ids, entries, masks, keff, heap, size):
-    """Offer entry ``e`` (at distance ``d``, found in step (r, j)) to the heap; return the new size."""
+def _offer(qs, qo, W, e, d, r, j, m, ids, entries, masks, keff, heap, size, counts, row):
+    """Offer entry ``e`` (at distance ``d``, found in step (r, j)) to the heap; return the new size.
+
+    ``counts[row, D]`` (the heap's codes at distance ``<= D``) follows the heap.
+    """
     key = (np.int64(d) << 32) | np.int64(ids[e])
     if size == keff and key >= heap[0]:
         return size
     if _seen_before(qs, qo, entries, e * W, W, masks, m, j, r):
         return size
     if size < keff:
+        for x in range(d, counts.shape[1]):
+            counts[row, x] += 1
         return _heap_push(heap, size, key)
+    top = heap[0] >> 32
     _heap_replace_top(heap, size, key)
+    for x in range(d, top):  # the code at distance top left, one at d came
+        counts[row, x] += 1
     return size
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bound(counts, row0, nparts, keff, thr_d):
+    """The least ``D <= thr_d`` such that the query's tasks (rows ``row0..row0+nparts-1``) hold ``keff``
+    codes at distance ``<= D`` (given that ``thr_d`` is such a bound)."""
+    while thr_d > 0:
+        total = 0
+        for p in range(nparts):
+            total += counts[row0 + p, thr_d - 1]
+        if total < keff:
+            break
+        thr_d -= 1
+    return thr_d
 
 
 @njit(cache=True, inline="always")
@@ -216,13 +244,14 @@ def _next_bits(qs, qo, entries, ea, g, gz, ez, W, limit):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, thr_d, shared, sq):
+def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, thr_d, counts, row0, part,
+             nparts):
     """Offer the entries ``ea..ez-1`` (one key's run, found in step (r, j)); return (size, thr_d).
 
-    ``thr_d`` bounds the final k-th distance from above: this task's own, once
-    its heap is full, or another task's of the same query (``shared[sq]``).
+    ``thr_d`` bounds the final k-th distance from above (:func:`_bound` over
+    the counts of the query's tasks, this one's in row ``row0 + part``).
     """
-    thr_d = min(thr_d, shared[sq])
+    thr_d = _bound(counts, row0, nparts, keff, thr_d)
     gz = ea + (ez - ea) // GROUP * GROUP
     g, bits = _next_bits(qs, qo, entries, ea, ea, gz, ez, W, thr_d + 1)
     while g < ez:
@@ -231,11 +260,8 @@ def _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap, size, 
             bits &= bits - np.uint64(1)
             d = _distance(qs, qo, entries, e, W)
             if d <= thr_d:
-                size = _offer(qs, qo, W, e, d, r, j, m, ids, entries, masks, keff, heap, size)
-                if size == keff and (heap[0] >> 32) < thr_d:
-                    thr_d = heap[0] >> 32
-                    if thr_d < shared[sq]:
-                        shared[sq] = thr_d
+                size = _offer(qs, qo, W, e, d, r, j, m, ids, entries, masks, keff, heap, size, counts, row0 + part)
+                thr_d = _bound(counts, row0, nparts, keff, thr_d)
         g, bits = _next_bits(qs, qo, entries, ea, g + GROUP, gz, ez, W, thr_d + 1)
     return size, thr_d
 
@@ -287,11 +313,12 @@ def _range_run(qs, qo, W, ea, ez, r, j, m, radius, ids, entries, masks, out_d, o
 
 @njit(cache=True, nogil=True)
 def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bits, table_starts, starts, ids,
-          entries, masks, binom, probe_units, cand_units, budget, part, nparts, heap, shared, sq, out_d, out_i, at):
+          entries, masks, binom, probe_units, cand_units, budget, part, nparts, heap, counts, row0, out_d, out_i,
+          at):
     """One query's steps (its probes ``part``, ``part + nparts``, ... only).
 
     k-NN when ``radius < 0``: the ``keff`` best candidates into ``heap``; the
-    query's tasks share their bound on the k-th distance in ``shared[sq]``.
+    query's tasks (rows ``row0..row0+nparts-1`` of ``counts``) share their counts of codes by distance.
     Range search otherwise: counts the codes within ``radius``, or writes them
     at ``out_d[at:]``, ``out_i[at:]`` when ``out_d`` is not empty.  Returns
     (count, done): the heap's size or the number of matches, and False when
@@ -358,7 +385,7 @@ def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bit
                         fill -= 1
                         if knn:
                             count, thr_d = _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap,
-                                                    count, thr_d, shared, sq)
+                                                    count, thr_d, counts, row0, part, nparts)
                         else:
                             count = _range_run(qs, qo, W, ea, ez, r, j, m, radius, ids, entries, masks, out_d,
                                                out_i, at, count)
@@ -368,7 +395,7 @@ def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bit
                         return count, False
             covered = m * r + j
             if knn:
-                thr_d = min(thr_d, shared[sq])
+                thr_d = _bound(counts, row0, nparts, keff, thr_d)
                 if covered >= thr_d:
                     return count, True
             elif covered >= radius:
@@ -384,14 +411,15 @@ def _knn_kernel(qs, W, wbits, nbits, n, k, nparts, offsets, lengths, prefix_bits
     heaps = np.empty((nq * nparts, keff), np.int64)
     sizes = np.zeros(nq * nparts, np.int64)
     oks = np.zeros(nq * nparts, np.bool_)
-    shared = np.full(nq, nbits, np.int64)  # each query's least k-th distance among its tasks' full heaps
+    counts = np.zeros((nq * nparts, nbits + 1), np.int64)  # each task's heap codes at distance <= D
     none_d = np.empty(0, np.int32)
     none_i = np.empty(0, np.int64)
     for task in prange(nq * nparts):
         q = task // nparts
         sizes[task], oks[task] = _walk(qs, q * W, W, wbits, nbits, n, -1, keff, offsets, lengths, prefix_bits,
                                        table_starts, starts, ids, entries, masks, binom, probe_units, cand_units,
-                                       budget, task - q * nparts, nparts, heaps[task], shared, q, none_d, none_i, 0)
+                                       budget, task - q * nparts, nparts, heaps[task], counts, q * nparts, none_d,
+                                       none_i, 0)
     out_d = np.empty((nq, k), np.int32)
     out_i = np.empty((nq, k), np.int64)
     done = np.zeros(nq, np.bool_)
@@ -431,13 +459,14 @@ def _range_kernel(qs, W, wbits, radius, n, nparts, offsets, lengths, prefix_bits
     none_d = np.empty(0, np.int32)
     none_i = np.empty(0, np.int64)
     no_heap = np.empty(0, np.int64)
-    no_shared = np.zeros(1, np.int64)
+    no_counts = np.zeros((1, 1), np.int64)
     for task in prange(nq * nparts):
         q = task // nparts
         # (range search passes the radius where k-NN passes nbits: it is not used)
         counts[task], oks[task] = _walk(qs, q * W, W, wbits, radius, n, radius, 0, offsets, lengths, prefix_bits,
                                         table_starts, starts, ids, entries, masks, binom, probe_units, cand_units,
-                                        budget, task - q * nparts, nparts, no_heap, no_shared, 0, none_d, none_i, 0)
+                                        budget, task - q * nparts, nparts, no_heap, no_counts, 0, none_d, none_i,
+                                        0)
     done = np.zeros(nq, np.bool_)
     lims = np.zeros(nq + 1, np.int64)
     starts_at = np.zeros(nq * nparts, np.int64)
@@ -459,7 +488,7 @@ def _range_kernel(qs, W, wbits, radius, n, nparts, offsets, lengths, prefix_bits
         if done[q] and counts[task] > 0:
             _walk(qs, q * W, W, wbits, radius, n, radius, 0, offsets, lengths, prefix_bits, table_starts, starts,
                   ids, entries, masks, binom, probe_units, cand_units, np.inf, task - q * nparts, nparts, no_heap,
-                  no_shared, 0, out_d, out_i, starts_at[task])
+                  no_counts, 0, out_d, out_i, starts_at[task])
     # order each query's matches by (distance, id)
     for q in prange(nq):
         a = lims[q]
@@ -517,8 +546,8 @@ def knn_search(qwords: np.ndarray, W: int, nbits: int, k: int, tables, masks: np
     cand_units = W * qwords.dtype.itemsize / 8
     pieces = []
     a = 0
-    while a < nq:  # bound the heaps' memory (queries x parts x k)
-        z = min(nq, a + max(1, STATE_BYTES // (nparts * keff * 8)))
+    while a < nq:  # bound the memory of the heaps and counts (queries x parts x (k + nbits + 1))
+        z = min(nq, a + max(1, STATE_BYTES // (nparts * (keff + nbits + 1) * 8)))
         pieces.append(_knn_kernel(qwords[a * W:z * W], W, wbits, nbits, tables.n, k, nparts, *_arrays(tables),
                                   masks, binomials(), PROBE_UNITS, cand_units, float(budget)))
         a = z
