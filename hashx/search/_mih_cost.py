@@ -15,7 +15,7 @@ them.
 
 Measured against a linear scan (one thread, CPU time, single queries, 1M
 and 10M codes of 64 and 128 bits, k = 1, 10, 100, every m near the best, on
-a 2-core AMD EPYC Zen 5 VM; ``benchmarks/results/mih-cost-model-amd.md``),
+a 2-core AMD EPYC Zen 5 VM; ``benchmarks/results/2026-12-01-mih_speed-amd.md``),
 a probe costs about :data:`~._mih_search.PROBE_UNITS` candidates (60: with
 that value the model's ``m`` was the fastest measured in all 12 cases), and a
 unit of MIH work (probes reach random places, runs are short) costs
@@ -27,7 +27,11 @@ MIH's speed-up over the scan for a batch is :data:`BATCH_FACTOR` of its
 speed-up for single queries.  With these constants the model's speed-ups were
 within 0.77-1.94x of the measured ones (10.6x predicted, 12.5x measured at 10M x
 64 bits, k = 10); on other machines :func:`predicted_speedup` can be compared
-with what ``benchmarks/mih_speed.py`` measures.
+with what ``benchmarks/mih_speed.py`` measures.  The constants are
+host-dependent: on a Skylake-SP-class Xeon the same calibration found the
+model's ``m`` up to 1.25x slower than the best (mean 1.08; m = 5 beat m = 4
+at 10M x 64 bits for k >= 10) and least regret at ``PROBE_UNITS = 200``
+(``benchmarks/results/2026-12-01-mih_speed-skylake.md``).
 """
 
 from __future__ import annotations

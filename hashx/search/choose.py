@@ -21,7 +21,7 @@ def choose_index(n: int, nbits: int, k: int, *, nq: int = 1) -> str:
     against the codes a scan reads; a batch of 8 or more queries shares the
     scan's reads, which helps the scan more than MIH.  Its constants were
     fitted to measurements on a 2-core AMD EPYC (Zen 5) VM
-    (``benchmarks/results/mih-cost-model-amd.md``).  What it
+    (``benchmarks/results/2026-12-01-mih_speed-amd.md``).  What it
     gives, single queries (batches of 1,000 in parentheses where they
     differ):
 
