@@ -15,7 +15,8 @@ the compile target has AVX-512 VPOPCNTDQ it sets the LLVM function attribute
 ``"prefer-vector-width"="512"`` on the function being compiled (what clang's
 ``-mprefer-vector-width=512`` does), otherwise nothing.  On Zen 4/5 that is
 LLVM's own choice already; CPUs without VPOPCNTDQ (Skylake-SP, AVX2-only
-CPUs, other architectures) compile exactly as before.  numba's on-disk cache
+CPUs, other architectures) keep LLVM's default, except for the two-word
+loops below.  numba's on-disk cache
 is keyed by CPU name and features, so a cached kernel always matches the
 machine it runs on.
 
