@@ -13,7 +13,11 @@ case, and clustered codes ``sign(labels @ W + noise)`` as a trained model
 makes them), then for every k:
 
 * single queries (one ``search`` call per query, the median over
-  ``--single`` queries) and a batch of ``--batch`` queries in one call (the
+  ``--single`` queries; MIH, the scan and faiss take turns query by query,
+  each query in a rotating order, so that a change in the machine's speed
+  during the run, common on shared VMs, hits all three alike; the median of
+  the per-query ratios scan / MIH is reported beside the ratio of the
+  medians) and a batch of ``--batch`` queries in one call (the
   median of ``--repeats`` runs after a warm-up), in ms per query, for
   ``MultiIndexHammingIndex`` (default ``m``), ``HammingIndex`` and faiss
   ``IndexBinaryFlat`` (its better mode of ``use_heap``), all with the same
@@ -47,7 +51,32 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in search_speed.py
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_speed import describe_machine, machine, make_codes, single_latency, timed  # noqa: E402
+from search_speed import describe_machine, machine, make_codes, timed  # noqa: E402
+
+
+def interleaved_latency(searches: dict, queries, count: int, clock=time.perf_counter) -> dict:
+    """Seconds of one ``search(one_query)`` call of every search, taking turns query by query.
+
+    Query ``i`` runs through every search, starting with search ``i % len(searches)``
+    (a rotating order: none always runs first, on caches the previous one warmed).
+
+    Returns
+    -------
+    dict
+        name -> ndarray of shape (count,), float64: each query's time.
+    """
+    names = list(searches)
+    for name in names:
+        searches[name](queries[:1])  # warm-up
+    times = {name: np.empty(count) for name in names}
+    for i in range(count):
+        q = queries[i % len(queries): i % len(queries) + 1]
+        for j in range(len(names)):
+            name = names[(i + j) % len(names)]
+            t = clock()
+            searches[name](q)
+            times[name][i] = clock() - t
+    return times
 
 
 class _FallbackCounter(logging.Handler):
@@ -107,10 +136,13 @@ def run_case(kind, n, nbits, args, counter):
         single = queries[: args.single]
         counter.count = 0
         clock = time.perf_counter if args.clock == "wall" else time.thread_time
-        row["mih_single_s"], _ = single_latency(lambda q: mih.search(q, k), single, args.single, clock)
-        row["mih_single_fallbacks"] = counter.count
-        row["scan_single_s"], _ = single_latency(lambda q: scan.search(q, k), single, args.single, clock)
-        row["faiss_single_s"], _ = single_latency(lambda q: flat.search(q, k), single, args.single, clock)
+        times = interleaved_latency({"mih": lambda q: mih.search(q, k), "scan": lambda q: scan.search(q, k),
+                                     "faiss": lambda q: flat.search(q, k)}, single, args.single, clock)
+        row["mih_single_fallbacks"] = counter.count  # (as before: the warm-up query counts too)
+        for name, t in times.items():
+            row[f"{name}_single_s"] = float(np.median(t))
+        row["single_paired_ratio"] = float(np.median(times["scan"] / times["mih"]))
+        row["single_paired_ratio_quartiles"] = [float(np.percentile(times["scan"] / times["mih"], p)) for p in (25, 75)]
         for q in range(0, args.single, max(1, args.single // 10)):  # identical one by one too
             a, b = mih.search(single[q:q + 1], k), scan.search(single[q:q + 1], k)
             row["identical"] &= bool(all(np.array_equal(x, y) for x, y in zip(a, b)))
@@ -123,7 +155,8 @@ def run_case(kind, n, nbits, args, counter):
 
 
 def table(cases, batch) -> str:
-    lines = ["| kind | N | bits | m | build s | bytes/code | k | 1 query: MIH / scan / faiss ms | MIH vs scan | "
+    lines = ["| kind | N | bits | m | build s | bytes/code | k | 1 query: MIH / scan / faiss ms | MIH vs scan "
+             "(per-query median) | "
              f"batch of {batch}: MIH / scan / faiss ms/q | MIH vs scan | model (1 / batch) | fallbacks (1 / batch) | "
              "auto (1 / batch) | identical |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -132,7 +165,8 @@ def table(cases, batch) -> str:
             lines.append(
                 f"| {c['kind']} | {c['n']:,} | {c['nbits']} | {c['m']} | {c['build_s']:.1f} | "
                 f"{c['bytes_per_code']:.0f} | {r['k']} | {1e3 * r['mih_single_s']:.3f} / {1e3 * r['scan_single_s']:.3f} / "
-                f"{1e3 * r['faiss_single_s']:.3f} | {r['scan_single_s'] / r['mih_single_s']:.1f}x | "
+                f"{1e3 * r['faiss_single_s']:.3f} | {r['scan_single_s'] / r['mih_single_s']:.1f}x "
+                f"({r['single_paired_ratio']:.1f}x) | "
                 f"{1e3 * r['mih_batch_s'] / batch:.4f} / {1e3 * r['scan_batch_s'] / batch:.4f} / "
                 f"{1e3 * r['faiss_batch_s'] / batch:.4f} | {r['scan_batch_s'] / r['mih_batch_s']:.1f}x | "
                 f"{r['predicted_single']:.1f}x / {r['predicted_batch']:.1f}x | {r['mih_single_fallbacks']} / "
@@ -204,8 +238,10 @@ def main(argv=None) -> int:
             for nbits in args.bits:
                 cases.append(run_case(kind, n, nbits, args, counter))
     print()
-    print(f"Clock: {args.clock}. Single queries: median of {args.single} one-query calls; batch: {args.batch} queries in one call, "
-          f"median of {args.repeats} runs. MIH vs scan = scan time / MIH time (same threads); model = the cost "
+    print(f"Clock: {args.clock}. Single queries: median of {args.single} one-query calls, MIH, scan and faiss "
+          f"taking turns query by query; batch: {args.batch} queries in one call, median of {args.repeats} runs. "
+          "MIH vs scan = scan time / MIH time (same threads; in brackets the median over queries of each query's "
+          "ratio); model = the cost "
           "model's predicted speed-up for uniform codes; fallbacks = queries MIH answered by its linear scan; "
           "auto = what choose_index picks.")
     print()

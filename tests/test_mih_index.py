@@ -200,6 +200,24 @@ def test_kernels_with_a_query_split_into_parts(nbits, nparts, kind):
                 assert lims[q] == lims[q + 1]
 
 
+@pytest.mark.parametrize("nparts", [1, 2])
+def test_heaps_merge_alike_on_one_thread_and_in_parallel(nparts):
+    # the kernel merges few queries' heaps on one thread and many in parallel: both must be exact
+    nbits, k = 32, 64
+    db, queries = oracle.make_case("clustered", nbits, 2000, 600, seed=nparts)
+    W = row_bytes(nbits) // word_dtype(nbits).itemsize
+    layout = make_layout(nbits, 4, 2000)
+    tables = build_tables(database_words(to_rows(db, nbits, copy=True), nbits), W, layout, 2000)
+    masks = _mih_search.substring_masks(layout, W, word_dtype(nbits))
+    serial = _mih_search.PARALLEL_MERGE_KEYS // (nparts * k) - 1  # the most queries merged on one thread
+    for nq in (serial, serial + 1, len(queries)):
+        assert (nq * nparts * k < _mih_search.PARALLEL_MERGE_KEYS) == (nq == serial)
+        D, I, done = _mih_search.knn_search(query_words(queries[:nq], nbits), W, nbits, k, tables, masks, 1e12,
+                                            nparts=nparts)
+        assert done.all()
+        same((D, I), oracle.oracle_search(queries[:nq], db, k, nbits))
+
+
 def test_each_tasks_counts_follow_its_heap_and_the_bound_is_the_union_kth():
     # the tasks of one query publish, per distance D, how many codes of their heap are at <= D; the
     # bound they prune and stop by is the least D at which these counts, summed, reach k: the k-th

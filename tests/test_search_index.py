@@ -14,6 +14,7 @@ from hashx.codefile import HEADER_SIZE as CODE_HEADER_SIZE
 from hashx.exceptions import CodeFileError, HashxTypeError, HashxValueError
 from hashx.search._mih_file import HEADER_SIZE as MIH_HEADER_SIZE
 from hashx.search._threads import max_threads
+from hashx.search._words import query_words
 
 KINDS = oracle.INDEX_KINDS
 CLASSES = {"exact": HammingIndex, "mih": MultiIndexHammingIndex}
@@ -150,6 +151,41 @@ def test_bad_nbits_and_threads(kind):
         cls(64, threads=max_threads() + 1)
     with pytest.raises(HashxTypeError, match="'threads'"):
         cls(64, threads=1.0)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_threads_reassigned_after_a_search_is_validated_again(kind):
+    # a call validates `threads` only when it changed: a bad value set after a search must still fail
+    index = CLASSES[kind](64, threads=1)
+    codes = np.random.default_rng(0).integers(0, 256, size=(50, 8), dtype=np.uint8)
+    index.add(codes)
+    want = index.search(codes[:3], 4)
+    for bad, error in ((0, HashxValueError), (max_threads() + 1, HashxValueError), (True, HashxTypeError)):
+        index.threads = bad
+        with pytest.raises(error, match="'threads'"):
+            index.search(codes[:3], 4)
+    index.threads = None
+    for got, expected in zip(index.search(codes[:3], 4), want):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("offset", [0, 1, 3])
+@pytest.mark.parametrize("nbits", [24, 64, 128])
+def test_queries_in_any_memory_layout_give_the_same_answer(nbits, offset, kind):
+    # unaligned, strided or Fortran-ordered query buffers are copied to aligned words, never misread
+    rng = np.random.default_rng(nbits + offset)
+    codes = rng.integers(0, 256, size=(40, nbits // 8), dtype=np.uint8)
+    buffer = np.zeros(40 * (nbits // 8) + offset, np.uint8)[offset:].reshape(40, nbits // 8)
+    buffer[:] = codes
+    index = CLASSES[kind](nbits, threads=1)
+    index.add(codes)
+    want = index.search(codes, 5)
+    for queries in (buffer, np.asfortranarray(codes), np.repeat(codes, 2, axis=0)[::2]):
+        for got, expected in zip(index.search(queries, 5), want):
+            np.testing.assert_array_equal(got, expected)
+    words = query_words(buffer, nbits)
+    assert words.flags.writeable and words.flags.aligned and not np.shares_memory(words, buffer)
 
 
 # ---------------------------------------------------------------- persistence

@@ -77,6 +77,8 @@ PREFETCH_LINES = 64
 PIPELINE = 8
 #: Probes whose offsets are loaded ahead of their lookup.
 LOOKAHEAD = 16
+#: Heap entries from which the k-NN kernel merges its queries' heaps in parallel (below, one thread does).
+PARALLEL_MERGE_KEYS = 1 << 14
 
 
 @functools.lru_cache(maxsize=1)
@@ -404,6 +406,34 @@ def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bit
         r += 1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _merge_parts(q, nparts, keff, nbits, heaps, sizes, oks, out_d, out_i):
+    """Query ``q``'s row of the result from its tasks' heaps; False if one of its tasks gave up."""
+    ok = True
+    total = 0
+    for p in range(nparts):
+        ok = ok and oks[q * nparts + p]
+        total += sizes[q * nparts + p]
+    if not ok:
+        return False
+    # the parts found disjoint sets of codes (each code counts in one step only)
+    merged = np.empty(total, np.int64)
+    at = 0
+    for p in range(nparts):
+        s = sizes[q * nparts + p]
+        merged[at:at + s] = heaps[q * nparts + p, :s]
+        at += s
+    merged.sort()
+    got = min(total, keff)
+    for i in range(got):
+        out_d[q, i] = merged[i] >> 32
+        out_i[q, i] = merged[i] & 0xFFFFFFFF
+    for i in range(got, out_d.shape[1]):
+        out_d[q, i] = nbits + 1
+        out_i[q, i] = -1
+    return True
+
+
 @njit(parallel=prange_only(), cache=True, nogil=True)
 def _knn_kernel(qs, W, wbits, nbits, n, k, nparts, offsets, lengths, prefix_bits, table_starts, starts, ids,
                 entries, masks, binom, probe_units, cand_units, budget):
@@ -424,30 +454,12 @@ def _knn_kernel(qs, W, wbits, nbits, n, k, nparts, offsets, lengths, prefix_bits
     out_d = np.empty((nq, k), np.int32)
     out_i = np.empty((nq, k), np.int64)
     done = np.zeros(nq, np.bool_)
-    for q in prange(nq):
-        ok = True
-        total = 0
-        for p in range(nparts):
-            ok = ok and oks[q * nparts + p]
-            total += sizes[q * nparts + p]
-        done[q] = ok
-        if not ok:
-            continue
-        # the parts found disjoint sets of codes (each code counts in one step only)
-        merged = np.empty(total, np.int64)
-        at = 0
-        for p in range(nparts):
-            s = sizes[q * nparts + p]
-            merged[at:at + s] = heaps[q * nparts + p, :s]
-            at += s
-        merged.sort()
-        got = min(total, keff)
-        for i in range(got):
-            out_d[q, i] = merged[i] >> 32
-            out_i[q, i] = merged[i] & 0xFFFFFFFF
-        for i in range(got, k):
-            out_d[q, i] = nbits + 1
-            out_i[q, i] = -1
+    if nq * nparts * keff < PARALLEL_MERGE_KEYS:  # (waking the threads again would cost more)
+        for q in range(nq):
+            done[q] = _merge_parts(q, nparts, keff, nbits, heaps, sizes, oks, out_d, out_i)
+    else:
+        for q in prange(nq):
+            done[q] = _merge_parts(q, nparts, keff, nbits, heaps, sizes, oks, out_d, out_i)
     return out_d, out_i, done
 
 

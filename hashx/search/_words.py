@@ -14,24 +14,29 @@ so a memory-mapped code file is scanned in place, without a copy.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = ["word_dtype", "row_bytes", "to_rows", "database_words", "query_words"]
 
 
+@functools.lru_cache(maxsize=None)
 def word_dtype(nbits: int) -> np.dtype:
     """The unsigned word type used for codes of ``nbits`` bits."""
     return np.dtype(np.uint64) if nbits % 64 == 0 else np.dtype(np.uint32)
 
 
+@functools.lru_cache(maxsize=None)
 def row_bytes(nbits: int) -> int:
     """Bytes per code in the row layout (``nbits // 8`` rounded up to whole words)."""
     size = word_dtype(nbits).itemsize
     return -(-(nbits // 8) // size) * size
 
 
-def _is_aligned(a: np.ndarray, size: int) -> bool:
-    return a.flags.c_contiguous and a.ctypes.data % size == 0
+def _is_aligned(a: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether uint8 rows ``a`` (a whole number of words each) are C-contiguous and aligned for ``dtype``."""
+    return a.flags.c_contiguous and a.view(dtype).flags.aligned
 
 
 def to_rows(codes: np.ndarray, nbits: int, *, copy: bool) -> np.ndarray:
@@ -41,9 +46,13 @@ def to_rows(codes: np.ndarray, nbits: int, *, copy: bool) -> np.ndarray:
     word-aligned, no padding) and ``copy`` is False; otherwise a new array.
     """
     width = row_bytes(nbits)
-    size = word_dtype(nbits).itemsize
-    if not copy and width == codes.shape[1] and _is_aligned(codes, size):
-        return codes
+    dtype = word_dtype(nbits)
+    if width == codes.shape[1]:
+        if not copy and _is_aligned(codes, dtype):
+            return codes
+        out = codes.copy(order="C")  # (numpy's allocations are aligned for both word types; checked)
+        if _is_aligned(out, dtype):
+            return out
     out = np.zeros((codes.shape[0], width), dtype=np.uint8)
     out[:, : codes.shape[1]] = codes
     return out

@@ -10,7 +10,6 @@ is interchangeable: same verbs, same dtypes, same results.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from dataclasses import dataclass
 
@@ -97,6 +96,8 @@ class BaseHammingIndex:
         self.threads = threads
         self._max_threads()  # validate now, not at the first search
         self._width = row_bytes(self.nbits)
+        self._words_per_row = self._width // word_dtype(self.nbits).itemsize
+        self._checked_threads = (object(), 0)  # (the ``threads`` value last validated, its thread count)
         self._lock = threading.Lock()
         self._store = CodeStore(np.zeros((0, self._width), dtype=np.uint8), 0)
 
@@ -111,9 +112,19 @@ class BaseHammingIndex:
         return limit
 
     def _threads(self) -> int:
-        """The thread count of a call: ``threads``, or every numba thread when None."""
+        """The thread count of a call: ``threads``, or every numba thread when None.
+
+        ``threads`` is validated again only when it has been reassigned (a
+        single query's call is a few microseconds of Python around the kernel).
+        """
+        threads = self.threads
+        checked, count = self._checked_threads
+        if threads is checked:
+            return count
         limit = self._max_threads()
-        return limit if self.threads is None else int(self.threads)
+        count = limit if threads is None else int(threads)
+        self._checked_threads = (threads, count)
+        return count
 
     def _call_threads(self, nq: int, n: int) -> int:
         return call_threads(nq, n, self._width, self._threads())
@@ -148,7 +159,7 @@ class BaseHammingIndex:
         return view
 
     def _words_per_code(self) -> int:
-        return self._width // word_dtype(self.nbits).itemsize
+        return self._words_per_row
 
     def add(self, codes: np.ndarray) -> None:
         """Append codes; they get the next ids (``ntotal``, ``ntotal + 1``, ...).
@@ -242,11 +253,13 @@ class BaseHammingIndex:
         store = self._snapshot()
         k = self._check_k(k, store.n)
         nq = queries.shape[0]
-        with _results_guard(f"{type(self).__name__}.search", nq, k):
+        try:
             if nq == 0 or store.n == 0:
                 return (np.full((nq, k), self.nbits + 1, dtype=np.int32),
                         np.full((nq, k), -1, dtype=np.int64))
             return self._search(store, query_words(queries, self.nbits), k)
+        except MemoryError as error:
+            raise _results_error(f"{type(self).__name__}.search", nq, k) from error
 
     def range_search(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every code within Hamming distance ``radius`` of each query, exactly.
@@ -311,14 +324,10 @@ class BaseHammingIndex:
         raise NotImplementedError
 
 
-@contextlib.contextmanager
-def _results_guard(caller: str, nq: int, k: int):
-    """Turn a failed allocation of the results into a HashxValueError naming their size."""
-    try:
-        yield
-    except MemoryError as error:
-        gib = nq * k * 12 / 2**30
-        raise HashxValueError(
-            f"{caller} ran out of memory: {nq:,} queries x k={k:,} results take {gib:,.1f} GiB "
-            "(12 bytes each). Ask for fewer neighbours or search fewer queries per call."
-        ) from error
+def _results_error(caller: str, nq: int, k: int) -> HashxValueError:
+    """The error for a failed allocation of the results, naming their size."""
+    gib = nq * k * 12 / 2**30
+    return HashxValueError(
+        f"{caller} ran out of memory: {nq:,} queries x k={k:,} results take {gib:,.1f} GiB "
+        "(12 bytes each). Ask for fewer neighbours or search fewer queries per call."
+    )

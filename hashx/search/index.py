@@ -11,7 +11,8 @@ from .._validation import check_int
 from ..codefile import load_codes, save_codes
 from ..exceptions import HashxTypeError
 from ._mapped import open_mapped
-from ._threads import call_threads
+from ._kernels import kernels
+from ._threads import call_threads, numba_threads
 from ._words import query_words, to_rows
 from .base import BaseHammingIndex, CodeStore
 
@@ -95,20 +96,15 @@ class HammingIndex(BaseHammingIndex):
 
     # ----------------------------------------------------------------- search
     def _search(self, store: CodeStore, qwords: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        from ._threads import numba_threads
-        from ._topk import topk_search
-
         nq = qwords.shape[0] // self._words_per_code()
         with numba_threads(self._call_threads(nq, store.n)) as threads:
-            return topk_search(qwords, store.words(self.nbits), self._words_per_code(), self.nbits, k, threads)
+            return kernels().topk_search(qwords, store.words(self.nbits), self._words_per_code(), self.nbits, k,
+                                         threads)
 
     def _range_search(self, store: CodeStore, qwords: np.ndarray, radius: int):
-        from ._range import range_search
-        from ._threads import numba_threads
-
         nq = qwords.shape[0] // self._words_per_code()
         with numba_threads(self._call_threads(nq, store.n)) as threads:
-            return range_search(qwords, store.words(self.nbits), self._words_per_code(), radius, threads)
+            return kernels().scan_range(qwords, store.words(self.nbits), self._words_per_code(), radius, threads)
 
     def rank(self, queries: np.ndarray, *, max_memory: int = DEFAULT_RANK_MEMORY, reuse: bool = False
              ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:

@@ -9,8 +9,11 @@ import numpy as np
 
 from .._validation import check_int
 from ..exceptions import HashxValueError
-from ._mih_cost import DESIGN_K, MAX_TABLES, budget_units, default_m, m_range, predicted_speedup
+from ._mih_cost import (DESIGN_K, MAX_TABLES, MIH_UNIT_COST, budget_units, default_m, m_range, mih_units,
+                        predicted_speedup)
+from ._kernels import kernels
 from ._mih_tables import MAX_CODES, MAX_SUBSTRING_BITS, Tables, build_tables, make_layout
+from ._threads import SMALL_WORK_BYTES, numba_threads
 from ._words import word_dtype
 from .base import BaseHammingIndex, CodeStore
 
@@ -114,6 +117,7 @@ class MultiIndexHammingIndex(BaseHammingIndex):
         self.m = check_int(m, "m", caller=caller, min_value=valid.start, max_value=valid.stop - 1, allow_none=True)
         self._build_lock = threading.Lock()
         self._tables: tuple[CodeStore, Tables] | None = None
+        self._tables_masks: tuple[Tables, np.ndarray] | None = None  # the last tables searched, their masks
 
     def _repr_fields(self) -> dict:
         return {"nbits": self.nbits, "m": self.m, "ntotal": self.ntotal, "threads": self.threads}
@@ -150,8 +154,6 @@ class MultiIndexHammingIndex(BaseHammingIndex):
             current = self._tables
             if current is not None and current[0] is store:
                 return current[1]
-            from ._threads import numba_threads
-
             m = self.m if self.m is not None else default_m(max(store.n, 1), self.nbits)
             layout = make_layout(self.nbits, m, store.n)
             with numba_threads(self._threads()):
@@ -171,9 +173,6 @@ class MultiIndexHammingIndex(BaseHammingIndex):
         predicted work per query is worth waking the threads for (the linear
         scan's rule: about 4 MiB of codes, see ``_threads.SMALL_WORK_BYTES``).
         """
-        from ._mih_cost import MIH_UNIT_COST, mih_units
-        from ._threads import SMALL_WORK_BYTES
-
         threads = self._threads()
         if nq >= threads:
             return threads, 1
@@ -210,6 +209,8 @@ class MultiIndexHammingIndex(BaseHammingIndex):
                 D2, I2 = self._scan_search(store, rest, k)
                 done2 = np.ones(nq - first, bool)
             D, I, done = np.concatenate([D, D2]), np.concatenate([I, I2]), np.concatenate([done, done2])
+        if done.all():
+            return D, I
         rest = np.flatnonzero(~done)
         if rest.size:
             self._log_fallback("search", rest.size, nq, k=k)
@@ -218,48 +219,40 @@ class MultiIndexHammingIndex(BaseHammingIndex):
         return D, I
 
     def _knn(self, store: CodeStore, tables: Tables, qwords: np.ndarray, k: int, budget: float):
-        from ._mih_search import knn_search
-        from ._threads import numba_threads
-
         W = self._words_per_code()
         threads, parts = self._plan(qwords.shape[0] // W, store.n, k)
         with numba_threads(threads):
-            return knn_search(qwords, W, self.nbits, k, tables, self._masks(tables), budget, nparts=parts)
+            return kernels().knn_search(qwords, W, self.nbits, k, tables, self._masks(tables), budget, nparts=parts)
 
     def _scan_search(self, store: CodeStore, qwords: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        from ._threads import numba_threads
-        from ._topk import topk_search
-
         W = self._words_per_code()
         with numba_threads(self._call_threads(qwords.shape[0] // W, store.n)) as threads:
-            return topk_search(qwords, store.words(self.nbits), W, self.nbits, k, threads)
+            return kernels().topk_search(qwords, store.words(self.nbits), W, self.nbits, k, threads)
 
     def _range_search(self, store: CodeStore, qwords: np.ndarray, radius: int):
-        from ._mih_search import range_search
-        from ._threads import numba_threads
-
         tables = self._tables_for(store)
         W = self._words_per_code()
         nq = qwords.shape[0] // W
         threads, parts = self._plan(nq, store.n, DESIGN_K)
         with numba_threads(threads):
-            lims, D, I, done = range_search(qwords, W, radius, tables, self._masks(tables),
+            lims, D, I, done = kernels().range_search(qwords, W, radius, tables, self._masks(tables),
                                             self._budget(store.n, nq), nparts=parts)
         rest = np.flatnonzero(~done)
         if rest.size == 0:
             return lims, D, I
         self._log_fallback("range_search", rest.size, nq, radius=radius)
-        from ._range import range_search as scan_range
-
         words = qwords.reshape(nq, W)[rest].reshape(-1)
         with numba_threads(self._call_threads(rest.size, store.n)) as used:
-            slims, sD, sI = scan_range(words, store.words(self.nbits), W, radius, used)
+            slims, sD, sI = kernels().scan_range(words, store.words(self.nbits), W, radius, used)
         return _merge_ranges(lims, D, I, rest, slims, sD, sI)
 
     def _masks(self, tables: Tables) -> np.ndarray:
-        from ._mih_search import substring_masks
-
-        return substring_masks(tables.layout, self._words_per_code(), word_dtype(self.nbits))
+        cached = self._tables_masks
+        if cached is not None and cached[0] is tables:
+            return cached[1]
+        masks = kernels().substring_masks(tables.layout, self._words_per_code(), word_dtype(self.nbits))
+        self._tables_masks = (tables, masks)
+        return masks
 
     def _log_fallback(self, what: str, count: int, nq: int, **params) -> None:
         logger.debug("MultiIndexHammingIndex.%s: %d of %d queries (%s) would cost more than a linear scan; "
