@@ -13,11 +13,12 @@ case, and clustered codes ``sign(labels @ W + noise)`` as a trained model
 makes them), then for every k:
 
 * single queries (one ``search`` call per query, the median over
-  ``--single`` queries; MIH, the scan and faiss take turns query by query,
-  each query in a rotating order, so that a change in the machine's speed
-  during the run, common on shared VMs, hits all three alike; the median of
-  the per-query ratios scan / MIH is reported beside the ratio of the
-  medians) and a batch of ``--batch`` queries in one call (the
+  ``--single`` queries; MIH and the scan take turns in 5 rounds of blocks
+  of queries, each block after 10 untimed queries, so that a change in the
+  machine's speed during the run, common on shared VMs, hits both alike, and
+  the median over rounds of the ratio scan / MIH is reported beside the
+  ratio of the medians; faiss runs after them, since its OpenMP threads
+  spin on the cores for a while after each call) and a batch of ``--batch`` queries in one call (the
   median of ``--repeats`` runs after a warm-up), in ms per query, for
   ``MultiIndexHammingIndex`` (default ``m``), ``HammingIndex`` and faiss
   ``IndexBinaryFlat`` (its better mode of ``use_heap``), all with the same
@@ -51,31 +52,42 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in search_speed.py
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_speed import describe_machine, machine, make_codes, timed  # noqa: E402
+from search_speed import describe_machine, machine, make_codes, single_latency, timed  # noqa: E402
 
 
-def interleaved_latency(searches: dict, queries, count: int, clock=time.perf_counter) -> dict:
-    """Seconds of one ``search(one_query)`` call of every search, taking turns query by query.
+def interleaved_latency(searches: dict, queries, count: int, rounds: int = 5, warmup: int = 10,
+                        clock=time.perf_counter) -> dict:
+    """Seconds of one ``search(one_query)`` call of every search, in alternating blocks of queries.
 
-    Query ``i`` runs through every search, starting with search ``i % len(searches)``
-    (a rotating order: none always runs first, on caches the previous one warmed).
+    The ``count`` queries are cut into ``rounds`` blocks; in each round every
+    search answers the round's block, one query per call, the searches taking
+    turns in a rotating order, so that a drift in the machine's speed, common
+    on shared VMs, hits every search alike.  Each search runs a block back to
+    back, as a server answering single queries would: a multi-index keeps its
+    tables' offsets and page-table entries in cache from query to query, which
+    a scan of the whole database evicts.  So before its block a search first
+    answers ``warmup`` queries of the previous round's block, untimed.
 
     Returns
     -------
     dict
-        name -> ndarray of shape (count,), float64: each query's time.
+        name -> ndarray of shape (rounds, count // rounds), float64: each query's time, by round.
     """
     names = list(searches)
-    for name in names:
-        searches[name](queries[:1])  # warm-up
-    times = {name: np.empty(count) for name in names}
-    for i in range(count):
-        q = queries[i % len(queries): i % len(queries) + 1]
+    per = max(1, count // rounds)
+    blocks = [[queries[(r * per + i) % len(queries): (r * per + i) % len(queries) + 1] for i in range(per)]
+              for r in range(rounds)]
+    times = {name: np.empty((rounds, per)) for name in names}
+    for r in range(rounds):
         for j in range(len(names)):
-            name = names[(i + j) % len(names)]
-            t = clock()
-            searches[name](q)
-            times[name][i] = clock() - t
+            name = names[(r + j) % len(names)]
+            search = searches[name]
+            for q in blocks[r - 1][:max(1, warmup)]:
+                search(q)
+            for i, q in enumerate(blocks[r]):
+                t = clock()
+                search(q)
+                times[name][r, i] = clock() - t
     return times
 
 
@@ -136,13 +148,17 @@ def run_case(kind, n, nbits, args, counter):
         single = queries[: args.single]
         counter.count = 0
         clock = time.perf_counter if args.clock == "wall" else time.thread_time
-        times = interleaved_latency({"mih": lambda q: mih.search(q, k), "scan": lambda q: scan.search(q, k),
-                                     "faiss": lambda q: flat.search(q, k)}, single, args.single, clock)
-        row["mih_single_fallbacks"] = counter.count  # (as before: the warm-up query counts too)
+        times = interleaved_latency({"mih": lambda q: mih.search(q, k), "scan": lambda q: scan.search(q, k)},
+                                    single, args.single, clock=clock)
+        row["mih_single_fallbacks"] = counter.count  # (the untimed warm-up calls count too)
         for name, t in times.items():
             row[f"{name}_single_s"] = float(np.median(t))
-        row["single_paired_ratio"] = float(np.median(times["scan"] / times["mih"]))
-        row["single_paired_ratio_quartiles"] = [float(np.percentile(times["scan"] / times["mih"], p)) for p in (25, 75)]
+        # faiss last, on its own: its OpenMP runtime is not numba's, and its threads spin a while after each
+        # call, on the cores the next search would use
+        row["faiss_single_s"], _ = single_latency(lambda q: flat.search(q, k), single, args.single, clock)
+        by_round = np.median(times["scan"], axis=1) / np.median(times["mih"], axis=1)
+        row["single_round_ratios"] = [float(x) for x in by_round]
+        row["single_paired_ratio"] = float(np.median(by_round))
         for q in range(0, args.single, max(1, args.single // 10)):  # identical one by one too
             a, b = mih.search(single[q:q + 1], k), scan.search(single[q:q + 1], k)
             row["identical"] &= bool(all(np.array_equal(x, y) for x, y in zip(a, b)))
@@ -156,7 +172,7 @@ def run_case(kind, n, nbits, args, counter):
 
 def table(cases, batch) -> str:
     lines = ["| kind | N | bits | m | build s | bytes/code | k | 1 query: MIH / scan / faiss ms | MIH vs scan "
-             "(per-query median) | "
+             "(by round) | "
              f"batch of {batch}: MIH / scan / faiss ms/q | MIH vs scan | model (1 / batch) | fallbacks (1 / batch) | "
              "auto (1 / batch) | identical |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -238,10 +254,10 @@ def main(argv=None) -> int:
             for nbits in args.bits:
                 cases.append(run_case(kind, n, nbits, args, counter))
     print()
-    print(f"Clock: {args.clock}. Single queries: median of {args.single} one-query calls, MIH, scan and faiss "
-          f"taking turns query by query; batch: {args.batch} queries in one call, median of {args.repeats} runs. "
-          "MIH vs scan = scan time / MIH time (same threads; in brackets the median over queries of each query's "
-          "ratio); model = the cost "
+    print(f"Clock: {args.clock}. Single queries: median of {args.single} one-query calls, MIH and the scan "
+          "taking turns in 5 rounds of blocks of queries (10 untimed first); batch: "
+          f"{args.batch} queries in one call, median of {args.repeats} runs. MIH vs scan = scan time / MIH time "
+          "(same threads; in brackets the median over the 5 rounds of each round's ratio); model = the cost "
           "model's predicted speed-up for uniform codes; fallbacks = queries MIH answered by its linear scan; "
           "auto = what choose_index picks.")
     print()

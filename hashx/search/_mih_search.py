@@ -50,7 +50,9 @@ holding all their candidates would have, not the looser bound of one task's
 share (measured on a Skylake-SP-class VM, 10M x 64-bit codes, k = 10, two
 tasks: 0.97-1.23 ms a query against 1.15-1.40 ms with the per-heap bound).
 That is exact: every code as close as the final ``k``-th was reached by
-every task's steps.
+every task's steps.  A task also stops in the middle of a step as soon as
+the bound falls to what its earlier steps covered (the other tasks' finds
+can lower it at any time; its own finds in a step cannot).
 """
 
 from __future__ import annotations
@@ -389,6 +391,10 @@ def _walk(qs, qo, W, wbits, nbits, n, radius, keff, offsets, lengths, prefix_bit
                         if knn:
                             count, thr_d = _knn_run(qs, qo, W, ea, ez, r, j, m, ids, entries, masks, keff, heap,
                                                     count, thr_d, counts, row0, part, nparts)
+                            if m * r + j - 1 >= thr_d:
+                                # the codes the query's other tasks found brought the bound within what the
+                                # steps before this one covered: the search was complete before this step
+                                return count, True
                         else:
                             count = _range_run(qs, qo, W, ea, ez, r, j, m, radius, ids, entries, masks, out_d,
                                                out_i, at, count)
