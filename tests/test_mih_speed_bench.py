@@ -1,5 +1,5 @@
-"""benchmarks/mih_speed.py: single queries run in alternating blocks, so a drift in machine speed hits every
-index alike."""
+"""benchmarks/mih_speed.py (single queries run in alternating blocks, so a drift in machine speed hits every
+index alike) and benchmarks/search_call_overhead.py."""
 
 import importlib
 import sys
@@ -35,3 +35,20 @@ def test_single_queries_run_in_blocks_taking_turns_in_a_rotating_order(bench):
             assert turn == [(name, q) for q in blocks[r - 1][:2] + blocks[r]]
     # only the blocks' calls are timed (one tick each)
     assert set(times) == {"a", "b", "c"} and all(t.shape == (3, 3) and (t == 1).all() for t in times.values())
+
+
+def test_call_overhead_benchmark_times_both_indexes(tmp_path):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        overhead = importlib.import_module("search_call_overhead")
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    out = tmp_path / "overhead.json"
+    assert overhead.main(["--n", "3000", "--passes", "2", "--queries", "5", "--threads", "1", "--out", str(out)]) == 0
+    import json
+
+    results = json.loads(out.read_text())["results"]
+    assert set(results) == {"MultiIndexHammingIndex", "HammingIndex"}
+    for r in results.values():
+        assert len(r["search_us"]) == len(r["kernel_us"]) == 5 and min(r["search_us"] + r["kernel_us"]) > 0
+        assert np.isfinite(r["overhead_us"])
