@@ -236,7 +236,7 @@ class MultiIndexHammingIndex(BaseHammingIndex):
         threads, parts = self._plan(nq, store.n, DESIGN_K)
         with numba_threads(threads):
             lims, D, I, done = kernels().range_search(qwords, W, radius, tables, self._masks(tables),
-                                            self._budget(store.n, nq), nparts=parts)
+                                                      self._budget(store.n, nq), nparts=parts)
         rest = np.flatnonzero(~done)
         if rest.size == 0:
             return lims, D, I
