@@ -159,7 +159,6 @@ class HammingIndex(BaseHammingIndex):
 
     def _rank(self, queries: np.ndarray, max_memory: int, reuse: bool):
         from ._rank import RANK_DTYPE, rank_chunks
-        from ._threads import numba_threads
 
         store = self._snapshot()
         nq, n = queries.shape[0], store.n
