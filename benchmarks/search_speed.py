@@ -119,7 +119,8 @@ def describe_machine(info: dict) -> str:
     return (f"CPU: {info['cpu']} ({info['usable_cpus']} usable CPUs), flags {' '.join(info['cpu_vector_flags']) or '-'}; "
             f"numba target {target['cpu']} ({target['cpu_source']}), "
             f"{'512' if target['wide_vectors'] else 'LLVM-default'}-bit scan vectors"
-            f"{'' if target['wide_vectors'] or not target.get('wide_pairs') else ' (512-bit for 2-word codes)'}")
+            f"{'' if target['wide_vectors'] or not target.get('wide_pairs') else ' (512-bit for 2-word codes)'}"
+            f"{' (2-word codes: explicit 256-bit lane form)' if target.get('lane_pairs') else ''}")
 
 
 def read_bandwidth(threads_list, repeats=5) -> dict:

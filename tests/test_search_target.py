@@ -20,21 +20,24 @@ def test_compile_target_describes_the_numba_target():
     assert set(info["features"]) <= set(_target.REPORTED_FEATURES)
     assert info["wide_vectors"] == ({"avx512f", "avx512vpopcntdq"} <= set(info["features"]))
     assert info["wide_pairs"] == (info["wide_vectors"] or {"avx512f", "avx512bw"} <= set(info["features"]))
+    assert info["lane_pairs"] == ("avx2" in info["features"] and not info["wide_pairs"])
+    assert _target.lane_pairs() == info["lane_pairs"]
 
 
-@pytest.mark.parametrize("features, wide, pairs", [
-    ("+avx2,+popcnt", False, False),                                        # AVX2 only (Haswell to Zen 3)
-    ("+avx2,+popcnt,+avx512f,+avx512bw,+avx512vl", False, True),             # Skylake-SP, Cascade Lake
-    ("+avx2,+popcnt,+avx512f,+avx512bw,+avx512vl,+avx512vpopcntdq", True, True),  # Ice Lake+, Zen 4+
-    ("+avx2,+popcnt,+avx512f,-avx512bw,+avx512vpopcntdq", True, True),
+@pytest.mark.parametrize("features, wide, pairs, lanes", [
+    ("+avx2,+popcnt", False, False, True),                                   # AVX2 only (Haswell to Zen 3)
+    ("+avx2,+popcnt,+avx512f,+avx512bw,+avx512vl", False, True, False),      # Skylake-SP, Cascade Lake
+    ("+avx2,+popcnt,+avx512f,+avx512bw,+avx512vl,+avx512vpopcntdq", True, True, False),  # Ice Lake+, Zen 4+
+    ("+avx2,+popcnt,+avx512f,-avx512bw,+avx512vpopcntdq", True, True, False),
+    ("+sse4.2,+popcnt,-avx2", False, False, False),                          # no AVX2: the loop form
 ])
-def test_which_targets_get_512_bit_vectors(features, wide, pairs):
+def test_which_targets_get_512_bit_vectors(features, wide, pairs, lanes):
     # NUMBA_CPU_FEATURES is read once per process: ask a fresh one
     code = ("from hashx.search._target import compile_target as c; t = c(); "
-            "print(t['wide_vectors'], t['wide_pairs'], t['features_source'])")
+            "print(t['wide_vectors'], t['wide_pairs'], t['lane_pairs'], t['features_source'])")
     env = dict(os.environ, NUMBA_CPU_FEATURES=features, NUMBA_CPU_NAME="generic")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == [str(wide), str(pairs), "NUMBA_CPU_FEATURES"]
+    assert out.stdout.split() == [str(wide), str(pairs), str(lanes), "NUMBA_CPU_FEATURES"]
 
 
 def test_the_hint_is_in_the_compiled_function_exactly_when_the_target_has_vpopcntdq():

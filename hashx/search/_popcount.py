@@ -27,9 +27,10 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
-from ._target import prefer_wide_vectors, prefer_wide_vectors_for_pairs
+from ._pair_lanes import mask_2_lanes
+from ._target import lane_pairs, prefer_wide_vectors, prefer_wide_vectors_for_pairs
 
 __all__ = ["GROUP", "popcount", "trailing_zeros", "prefetch", "next_group", "distances"]
 
@@ -96,6 +97,19 @@ def _mask_2(q0, q1, db, g, limit):
     return m
 
 
+def _best_mask_2(q0, q1, db, g, limit):  # pragma: no cover - numba compiles the overload below
+    """The two-word group mask in the form the compile target runs fastest (numba only)."""
+    raise NotImplementedError("_best_mask_2 is only callable from numba-compiled code")
+
+
+@overload(_best_mask_2, inline="always")
+def _best_mask_2_impl(q0, q1, db, g, limit):
+    # AVX2 without AVX-512: the explicit 256-bit form (see ._pair_lanes); uint64 words only
+    if lane_pairs() and isinstance(db, types.Array) and db.dtype == types.uint64 and db.layout == "C":
+        return lambda q0, q1, db, g, limit: mask_2_lanes(q0, q1, db, g, limit)
+    return lambda q0, q1, db, g, limit: _mask_2(q0, q1, db, g, limit)
+
+
 @njit(cache=True, inline="always")
 def _mask_3(q0, q1, q2, db, g, limit):
     m = np.uint64(0)
@@ -149,7 +163,7 @@ def _next_1(q0, db, g, gz, limit):
 def _next_2(q0, q1, db, g, gz, limit):
     prefer_wide_vectors_for_pairs()
     while g < gz:
-        m = _mask_2(q0, q1, db, g, limit)
+        m = _best_mask_2(q0, q1, db, g, limit)
         if m != 0:
             return g, m
         g += GROUP

@@ -29,7 +29,9 @@ with AVX-512BW but no VPOPCNTDQ (Skylake-SP, Cascade Lake) the two-word scan
 asks for them too: measured on a 2-core Skylake-SP-class VM (numba target
 ``skylake-avx512``), 1,000 queries, k = 100, 1M 128-bit codes, 2 threads,
 1,234 ms with LLVM's 256-bit default against 602-826 ms (one-word and
-four-word codes gained nothing there, so they keep the default).
+four-word codes gained nothing there, so they keep the default).  On CPUs
+with AVX2 but no AVX-512 (Haswell to Zen 3) the two-word group mask is
+written as explicit 256-bit vector code instead (:mod:`._pair_lanes`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ import functools
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["compile_target", "wide_vectors", "prefer_wide_vectors", "prefer_wide_vectors_for_pairs"]
+__all__ = ["compile_target", "wide_vectors", "lane_pairs", "prefer_wide_vectors",
+           "prefer_wide_vectors_for_pairs"]
 
 #: LLVM feature names (as in a ``-mattr`` string) reported by :func:`compile_target`.
 REPORTED_FEATURES = ("popcnt", "avx2", "avx512f", "avx512bw", "avx512vl", "avx512vpopcntdq")
@@ -59,7 +62,9 @@ def compile_target() -> dict:
         (the :data:`REPORTED_FEATURES` the target has), ``features_source``
         (``"host"`` or ``"NUMBA_CPU_FEATURES"``), ``wide_vectors`` (True
         when hashx asks LLVM for 512-bit vectors, see the module docstring)
-        and ``wide_pairs`` (the same for the two-word scan).
+        ``wide_pairs`` (the same for the two-word scan) and ``lane_pairs``
+        (True when the two-word group mask takes the explicit 256-bit form of
+        :mod:`hashx.search._pair_lanes`: AVX2, neither VPOPCNTDQ nor AVX-512BW).
     """
     import llvmlite.binding as ll
     from numba.core import config
@@ -78,12 +83,18 @@ def compile_target() -> dict:
         "features_source": "NUMBA_CPU_FEATURES" if config.CPU_FEATURES is not None else "host",
         "wide_vectors": wide,
         "wide_pairs": wide or {"avx512f", "avx512bw"} <= enabled,
+        "lane_pairs": "avx2" in enabled and not (wide or {"avx512f", "avx512bw"} <= enabled),
     }
 
 
 def wide_vectors() -> bool:
     """Whether the kernels are compiled with 512-bit vectors preferred."""
     return compile_target()["wide_vectors"]
+
+
+def lane_pairs() -> bool:
+    """Whether the two-word group mask is compiled in its explicit 256-bit form (AVX2 without AVX-512BW)."""
+    return compile_target()["lane_pairs"]
 
 
 def _prefer_wide(builder, wide: bool):
