@@ -258,9 +258,10 @@ def table(args) -> int:
     proxies = [p for p in PROXIES if any(k[0] == p and k[1] in methods for k in by)]
     bits = sorted({k[2] for k in by})
     if picks:  # many folders: name them, their commands are in the JSON
+        runs = metas + [m["last"] for m in metas if "last" in m]  # each folder's first and last command
         where = (f"Runs: {len(picks)} picks from {len(outs)} run folders (`--picks {args.picks}`; each folder's "
-                 f"commands are in the JSON); machines: {', '.join(sorted({m.get('cpu', '?') for m in metas}))}; "
-                 f"dates: {', '.join(sorted({m.get('date', '?') for m in metas}))}. MAP@all")
+                 f"commands are in the JSON); machines: {', '.join(sorted({m.get('cpu', '?') for m in runs}))}; "
+                 f"dates: {', '.join(sorted({m.get('date', '?') for m in runs}))}. MAP@all")
     else:
         commands = "; ".join(f"`{m.get('command', '?')}` (last: `{m.get('last', {}).get('command', '?')}`)"
                              for m in metas)

@@ -225,3 +225,18 @@ def test_restore_rebuilds_the_picked_runs_so_the_table_is_the_same(real_data, tm
         real_data.restore(restore)
     with pytest.raises(SystemExit, match=r"is not a table written with --picks and --json"):
         real_data.restore(argparse.Namespace(json=str(tmp_path / "grid.picks"), to="."))
+
+
+def test_the_picks_header_names_the_machines_and_dates_of_first_and_last_commands(real_data, tmp_path, capsys):
+    old, new = tmp_path / "old", tmp_path / "new"
+    _write(old, "ssah", {(32, 0): (0.30, 0.60, 0.50)})
+    _write(new, "ssah", {(32, 0): (0.34, 0.61, 0.55)})
+    (old / "meta.json").write_text(json.dumps({"command": "run --out old", "cpu": "cpu A", "date": "2026-11-30"}))
+    (new / "meta.json").write_text(json.dumps({
+        "command": "run --out new", "cpu": "cpu A", "date": "2026-12-01",
+        "last": {"command": "run --out new --seeds 5", "cpu": "cpu B", "date": "2026-12-02"}}))
+    picks = tmp_path / "grid.picks"
+    picks.write_text(f"{old} wiki-like ssah 32 0 ssah-projection\n{new} wiki-like ssah 32 0\n")
+    assert real_data.table(_args([], picks=str(picks), baseline="ssah-projection")) == 0
+    text = capsys.readouterr().out
+    assert "machines: cpu A, cpu B; dates: 2026-11-30, 2026-12-01, 2026-12-02." in text
