@@ -29,7 +29,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-from ._pair_lanes import mask_2_lanes
+from ._pair_lanes import mask_2_lanes, scans
 from ._target import lane_pairs, prefer_wide_vectors, prefer_wide_vectors_for_pairs
 
 __all__ = ["GROUP", "popcount", "trailing_zeros", "prefetch", "next_group", "distances"]
@@ -105,7 +105,7 @@ def _best_mask_2(q0, q1, db, g, limit):  # pragma: no cover - numba compiles the
 @overload(_best_mask_2, inline="always")
 def _best_mask_2_impl(q0, q1, db, g, limit):
     # AVX2 without AVX-512: the explicit 256-bit form (see ._pair_lanes); uint64 words only
-    if lane_pairs() and isinstance(db, types.Array) and db.dtype == types.uint64 and db.layout == "C":
+    if lane_pairs() and scans(db):
         return lambda q0, q1, db, g, limit: mask_2_lanes(q0, q1, db, g, limit)
     return lambda q0, q1, db, g, limit: _mask_2(q0, q1, db, g, limit)
 

@@ -76,14 +76,15 @@ def compile_target() -> dict:
         raw = ll.get_host_cpu_features().flatten()
     enabled = {f[1:] for f in raw.split(",") if f.startswith("+")}
     wide = {"avx512f", "avx512vpopcntdq"} <= enabled
+    wide_pairs = wide or {"avx512f", "avx512bw"} <= enabled
     return {
         "cpu": cpu,
         "cpu_source": "NUMBA_CPU_NAME" if config.CPU_NAME else "host",
         "features": [f for f in REPORTED_FEATURES if f in enabled],
         "features_source": "NUMBA_CPU_FEATURES" if config.CPU_FEATURES is not None else "host",
         "wide_vectors": wide,
-        "wide_pairs": wide or {"avx512f", "avx512bw"} <= enabled,
-        "lane_pairs": "avx2" in enabled and not (wide or {"avx512f", "avx512bw"} <= enabled),
+        "wide_pairs": wide_pairs,
+        "lane_pairs": "avx2" in enabled and not wide_pairs,
     }
 
 
@@ -93,7 +94,7 @@ def wide_vectors() -> bool:
 
 
 def lane_pairs() -> bool:
-    """Whether the two-word group mask is compiled in its explicit 256-bit form (AVX2 without AVX-512BW)."""
+    """Whether the two-word group mask takes its explicit 256-bit form (AVX2, neither VPOPCNTDQ nor AVX-512BW)."""
     return compile_target()["lane_pairs"]
 
 
