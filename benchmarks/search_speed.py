@@ -62,7 +62,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
-from _machine import cpu_model  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
+from _machine import cpu_id, cpu_model  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 K = 100
 TARGETS = {
@@ -82,6 +82,7 @@ def machine() -> dict:
 
     return {
         "cpu": model,
+        "cpu_id": cpu_id(),
         "cpu_vector_flags": cpu_vector_flags(),
         "numba_target": compile_target(),
         "logical_cpus": os.cpu_count(),
@@ -116,7 +117,8 @@ def cpu_vector_flags() -> list[str]:
 def describe_machine(info: dict) -> str:
     """One line: CPU model, its vector flags and what numba compiles for (printed above every table)."""
     target = info["numba_target"]
-    return (f"CPU: {info['cpu']} ({info['usable_cpus']} usable CPUs), flags {' '.join(info['cpu_vector_flags']) or '-'}; "
+    ident = f"{info['cpu_id']}, " if info.get("cpu_id") else ""
+    return (f"CPU: {info['cpu']} ({ident}{info['usable_cpus']} usable CPUs), flags {' '.join(info['cpu_vector_flags']) or '-'}; "
             f"numba target {target['cpu']} ({target['cpu_source']}), "
             f"{'512' if target['wide_vectors'] else 'LLVM-default'}-bit scan vectors"
             f"{'' if target['wide_vectors'] or not target.get('wide_pairs') else ' (512-bit for 2-word codes)'}"
