@@ -34,8 +34,9 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
-#: /proc/cpuinfo fields that identify a CPU generation, in the order :func:`cpu_id` names them.
-_ID_FIELDS = ("vendor_id", "cpu family", "model", "stepping")
+#: /proc/cpuinfo fields that identify a CPU generation, each with the word :func:`cpu_id` puts before its
+#: value ("" for none), in the order it names them.
+_ID_FIELDS = {"vendor_id": "", "cpu family": "family", "model": "model", "stepping": "stepping"}
 
 
 def cpu_id(text: str | None = None) -> str:
@@ -58,7 +59,4 @@ def cpu_id(text: str | None = None) -> str:
         key = key.strip()
         if sep and key in _ID_FIELDS and key not in found:
             found[key] = value.strip()
-    parts = [found["vendor_id"]] if "vendor_id" in found else []
-    parts += [f"{name} {found[key]}" for key, name in
-              (("cpu family", "family"), ("model", "model"), ("stepping", "stepping")) if key in found]
-    return " ".join(parts)
+    return " ".join(f"{label} {found[key]}".strip() for key, label in _ID_FIELDS.items() if key in found)
