@@ -155,6 +155,33 @@ def test_sharded_encoding_is_byte_identical(tmp_path):
         assert (tmp_path / f"one-{modality}.hxc").read_bytes() == (tmp_path / f"two-{modality}.hxc").read_bytes()
 
 
+_EXIT_PROBE = """
+import atexit, sys
+import torch.distributed as dist
+atexit.register(lambda: print("initialized at exit:", dist.is_initialized(), flush=True))  # runs last
+from hashx.train import Distribution
+d = Distribution.from_env()
+d.barrier()
+print("rank", d.rank, "of", d.world_size, flush=True)
+"""
+
+
+def test_workers_destroy_the_process_group_before_the_interpreter_exits():
+    # a worker that exits with its gloo group alive can abort in gloo's threads ("terminate called without
+    # an active exception"); the group from_env made is destroyed by an exit handler while Python is whole
+    from dist_testing import free_port
+
+    port = free_port()
+    workers = [subprocess.Popen([sys.executable, "-c", _EXIT_PROBE], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env={**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+                                                "RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2"})
+               for rank in range(2)]
+    for rank, worker in enumerate(workers):
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err[-2000:]
+        assert f"rank {rank} of 2" in out and "initialized at exit: False" in out, (out, err[-2000:])
+
+
 @pytest.mark.parametrize("alignment", ["gan", "projection", "wgan_gp"])
 def test_every_adversarial_alignment_keeps_the_single_process_step(alignment, tmp_path):
     # every discriminator step's averaged gradient is one process's: the penalty's per-item draws are made

@@ -48,6 +48,7 @@ launcher (the engine behind ``torchrun``); the same command runs under
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 
@@ -120,7 +121,12 @@ class Distribution:
 
         Without ``WORLD_SIZE`` (or with 1) this is a single process.
         Otherwise the default process group is initialised (if it is not
-        yet) with ``gloo`` for CPU or ``nccl`` for CUDA devices.
+        yet) with ``gloo`` for CPU or ``nccl`` for CUDA devices, and
+        destroyed when the interpreter exits (:func:`atexit.register`), while
+        Python is still whole: a process that exits with the group alive can
+        abort in the backend's threads ("terminate called without an active
+        exception", pytorch/pytorch#190489).  A group the caller initialised
+        is the caller's to destroy.
         """
         world_size = int(os.environ.get("WORLD_SIZE", "1"))
         if world_size <= 1:
@@ -131,6 +137,7 @@ class Distribution:
         if not dist.is_initialized():
             backend = "nccl" if torch.device(device).type == "cuda" else "gloo"
             dist.init_process_group(backend)
+            atexit.register(_destroy_process_group)
             log.info("rank %d of %d joined the %s process group", rank, world_size, backend)
         return cls(rank=rank, world_size=world_size)
 
@@ -318,6 +325,14 @@ class Distribution:
             import torch.distributed as dist
 
             dist.barrier()
+
+
+def _destroy_process_group() -> None:
+    """Destroy the default process group if it is still alive (registered at exit by :meth:`Distribution.from_env`)."""
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 #: The default: one process.
