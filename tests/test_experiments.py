@@ -21,6 +21,26 @@ def test_every_variant_is_a_valid_config():
     assert set(list_methods()) <= set(method_names()) and set(VARIANTS) <= set(method_names())
 
 
+# The variants that name a label-anchored form (the paper's, the official code's, the critics') must keep
+# anchoring to the label network whatever ssah's defaults are; ssah-crossmodal spells out ssah's default.
+@pytest.mark.parametrize("name, alignment, align_to", [
+    ("ssah-gan", "gan", "label"), ("ssah-noise", "gan", "label"), ("ssah-wgan", "wgan_gp", "label"),
+    ("ssah-projection", "projection", "label"), ("ssah-grl", "grl", "label"),
+    ("ssah-detached", "gan_detached", "label"), ("ssah-official", "gan_detached", "label"),
+    ("ssah-v1", "gan", "label"), ("ssah-crossmodal", "gan", "modality"), ("ssah", "gan", "modality"),
+])
+def test_alignment_variants_resolve_to_their_form(name, alignment, align_to):
+    method, settings = resolve_method(name)
+    _, config = configure(method, qualified(method, settings))
+    assert (config.alignment, config.align_to) == (alignment, align_to)
+
+
+def test_ssah_crossmodal_is_ssah_at_its_defaults():
+    default = configure("ssah", {})
+    spelled = configure("ssah", qualified("ssah", resolve_method("ssah-crossmodal")[1]))
+    assert spelled == default
+
+
 def test_unknown_method_lists_the_valid_names():
     with pytest.raises(ValueError, match="'ssah-grl'.*Got 'dcmhx' instead"):
         resolve_method("dcmhx")

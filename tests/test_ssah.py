@@ -50,8 +50,9 @@ def test_components_are_chosen_by_name():
     default, _ = _method()
     assert isinstance(default.pairwise, PairwiseLikelihoodLoss)
     assert isinstance(default.quantizer, SharedCodeQuantization)
-    assert type(default.alignment) is WGANGPAlignment  # the default, chosen on validation MAP
-    assert type(_method(alignment="gan")[0].alignment) is GANAlignment  # the paper's discriminators
+    # the default, chosen on validation MAP: the paper's discriminators between image and text features
+    assert type(default.alignment) is GANAlignment and default.settings.align_to == "modality"
+    assert type(_method(alignment="wgan_gp")[0].alignment) is WGANGPAlignment
     assert isinstance(_method(alignment="grl")[0].alignment, GRLAlignment)
 
 
@@ -69,7 +70,8 @@ def test_ablation_has_no_discriminator_stage_or_term():
 
 @pytest.mark.parametrize("alignment, extra", [
     ("gan", {}), ("grl", {}), ("gan_detached", {}), ("none", {}), ("projection", {}), ("wgan_gp", {}),
-    ("gan", {"instance_noise": 0.5}), ("gan", {"align_to": "modality"}), ("grl", {"grl_schedule": "samples"}),
+    ("gan", {"instance_noise": 0.5}), ("gan", {"align_to": "label"}), ("wgan_gp", {"align_to": "modality"}),
+    ("grl", {"grl_schedule": "samples"}),
 ])
 def test_one_epoch_trains_every_network_with_finite_losses(alignment, extra):
     method, data = _method(alignment=alignment, **extra)
@@ -161,8 +163,8 @@ def test_official_detached_adversary_leaves_the_codes_exactly_as_without_it():
 
 
 def test_align_to_modality_uses_the_other_modality_as_anchors():
-    method, _ = _method(align_to="modality")
+    method, _ = _method()  # the default
     assert method.anchors("image") is method.buffers["feature_text"]
     assert method.anchors("text") is method.buffers["feature_image"]
-    paper, _ = _method()
+    paper, _ = _method(align_to="label")
     assert paper.anchors("image") is paper.anchors("text") is paper.buffers["feature_label"]

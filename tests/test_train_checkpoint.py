@@ -172,6 +172,7 @@ def test_format1_checkpoint_of_hashx_0_1_still_encodes_bit_for_bit():
     np.testing.assert_array_equal(enc.encode("text", ds.text[split.query]), expected["text"])
     assert enc.method == "ssah" and enc.nbits == 16 and enc.run.epochs == 3
     assert enc.metadata["method_settings"]["alignment"] == "gan" and "device" not in enc.metadata["method_settings"]
+    assert enc.metadata["method_settings"]["align_to"] == "label"  # hashx 0.1 aligned with the label features
 
 
 def test_format1_training_checkpoint_is_refused_for_resume_with_advice(run, tmp_path):

@@ -115,6 +115,10 @@ def test_run_file_round_trip_and_the_layouts_it_reads(tmp_path):
            "device": "cpu", "dataset": "tiny", "split_sha256": "cd" * 32}
     (tmp_path / "old.json").write_text(json.dumps(old))
     assert configure("ssah", read_settings_file(tmp_path / "old.json")) == (run, settings)
+    # ... and one written before align_to existed meant the label network's features
+    del old["align_to"]
+    (tmp_path / "older.json").write_text(json.dumps(old))
+    assert configure("ssah", read_settings_file(tmp_path / "older.json"))[1].align_to == "label"
     (tmp_path / "flat.json").write_text(json.dumps({"ssah.alignment": "none", "epochs": 2}))
     assert configure("ssah", read_settings_file(tmp_path / "flat.json"))[1].alignment == "none"
     for text in ("[1, 2]", "{not json", '{"run": 3}'):

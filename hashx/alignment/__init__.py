@@ -1,8 +1,9 @@
 """Alignment components: how a method makes image and text features indistinguishable.
 
-Any method can use them (SSAH aligns image/text features with its label
-network's features; others align the modalities with each other).  Each is
-registered by name:
+Any method can use them (SSAH aligns its image and text features with each
+other by default, or with its label network's features, ``align_to="label"``;
+other methods align the modalities with each other).  Each is registered by
+name:
 
 ==================  ==============================================================
 ``gan``             alternating discriminator / generator updates (SSAH's module)

@@ -3,7 +3,8 @@
 =====================  ==========================================================================
 name                   what it is
 =====================  ==========================================================================
-``ssah``               SSAH at its defaults (data-adaptive settings, Wasserstein critics)
+``ssah``               SSAH at its defaults (data-adaptive settings; image and text features
+                       aligned with each other by the paper's discriminators)
 ``ssah-noadv``         SSAH with no adversarial module (the ablation: the loss left out)
 ``ssah-grl``           SSAH aligned with a gradient-reversal layer instead of alternating updates
 ``ssah-official``      the official code's three deviations together: squared pairwise loss,
@@ -14,11 +15,13 @@ name                   what it is
 ``ssah-selfsign``      only the official code's per-batch self-sign quantisation
 ``ssah-v1``            every setting as hashx 0.1 had it (SSAH's widths, 40 epochs, no early
                        stopping, RMS-scaled text, the GAN alignment), to reproduce its results
-``ssah-gan``           SSAH's alternating GAN updates against the label features
-``ssah-projection``    alternating updates with label-conditioned (projection) discriminators
-``ssah-wgan``          Wasserstein critics with a gradient penalty
-``ssah-noise``         the GAN with annealed instance noise on the discriminators' inputs
+``ssah-gan``           the paper's form: alternating GAN updates against the label features
+``ssah-projection``    label-conditioned (projection) discriminators against the label features
+``ssah-wgan``          Wasserstein critics with a gradient penalty against the label features
+                       (``ssah``'s alignment until image-to-text alignment replaced it)
+``ssah-noise``         ``ssah-gan`` with annealed instance noise on the discriminators' inputs
 ``ssah-crossmodal``    the GAN, image and text features aligned with each other, not the labels'
+                       (``ssah``'s alignment, spelled out: older tables' rows rerun under it)
 ``ssah-width4096``     ``ssah`` with hashx 0.1's width (4,096) instead of the data-chosen one
 ``ssah-width512``      ``ssah`` at a fixed hidden width of 512 (likewise ``-width1024``,
                        ``-width2048``): the points the width rule chooses between
@@ -46,21 +49,21 @@ __all__ = ["VARIANTS", "resolve_method", "method_names", "qualified"]
 VARIANTS = {
     "ssah": ("ssah", {}),
     "ssah-noadv": ("ssah", {"alignment": "none"}),
-    "ssah-grl": ("ssah", {"alignment": "grl"}),
+    "ssah-grl": ("ssah", {"alignment": "grl", "align_to": "label"}),
     "ssah-official": ("ssah", {"pairwise_loss": "squared_nll", "alignment": "gan_detached",
-                               "quantization": "self_sign"}),
+                               "align_to": "label", "quantization": "self_sign"}),
     "ssah-squared": ("ssah", {"pairwise_loss": "squared_nll"}),
-    "ssah-detached": ("ssah", {"alignment": "gan_detached"}),
+    "ssah-detached": ("ssah", {"alignment": "gan_detached", "align_to": "label"}),
     "ssah-selfsign": ("ssah", {"quantization": "self_sign"}),
     "ssah-v1": ("ssah", {"image_net": "auto", "text_net": "text_net", "hidden_dim": 4096, "feature_dim": 512,
                          "image_norm": "standardize", "text_norm": "rms", "alignment": "gan", "align_to": "label",
                          "instance_noise": 0.0, "delta": 0.01, "lr_label": 1e-3, "lr_image": 1e-3, "lr_text": 1e-3,
                          "lr_discriminator": 1e-4, "run.epochs": 40, "run.patience": None,
                          "run.lr_schedule": "cosine", "run.lr_min_factor": 0.1}),
-    "ssah-gan": ("ssah", {"alignment": "gan"}),
-    "ssah-projection": ("ssah", {"alignment": "projection"}),
-    "ssah-wgan": ("ssah", {"alignment": "wgan_gp"}),
-    "ssah-noise": ("ssah", {"alignment": "gan", "instance_noise": 1.0}),
+    "ssah-gan": ("ssah", {"alignment": "gan", "align_to": "label"}),
+    "ssah-projection": ("ssah", {"alignment": "projection", "align_to": "label"}),
+    "ssah-wgan": ("ssah", {"alignment": "wgan_gp", "align_to": "label"}),
+    "ssah-noise": ("ssah", {"alignment": "gan", "align_to": "label", "instance_noise": 1.0}),
     "ssah-crossmodal": ("ssah", {"alignment": "gan", "align_to": "modality"}),
     "ssah-width512": ("ssah", {"hidden_dim": 512}),
     "ssah-width1024": ("ssah", {"hidden_dim": 1024}),

@@ -10,8 +10,10 @@ One epoch, in SSAH's order
    a seeded random order, :func:`hashx.train.seeded_batches`): its own stored
    outputs for every fit item are the pairwise targets, as in SSAH's code.
 2. **Discriminator stage**, for the alignments that have one (GAN): the
-   discriminators learn to tell the stored label features from the stored
-   image and text features of the same items.
+   discriminators learn to tell the stored anchors from the stored image and
+   text features of the same items.  The anchors are the other modality's
+   features (``align_to="modality"``, the default: image against text, text
+   against image) or the label network's (``align_to="label"``, the paper's).
 3. **Image network** and 4. **text network** (``image_passes``,
    ``text_passes``): pairwise terms against the label network's stored
    outputs for *all* fit items (features and hash codes), quantisation, label

@@ -187,6 +187,9 @@ def upgrade_v1(obj: dict) -> dict:
     The single ``config`` is split into ``run`` (the generic settings) and
     ``method`` (name and the remaining, SSAH's, settings); ``device`` is
     dropped: it is an argument of training and encoding, not a setting.
+    hashx 0.1 aligned SSAH's features with the label network's only, so its
+    settings get ``align_to="label"`` (today's default aligns the modalities
+    with each other).
     """
     if not isinstance(obj.get("config"), dict):
         raise CheckpointError("A format-1 checkpoint needs a 'config' dict; this one has none.")
@@ -194,5 +197,7 @@ def upgrade_v1(obj: dict) -> dict:
     run = {k: settings.pop(k) for k in _V1_RUN_KEYS if k in settings}
     upgraded = {k: v for k, v in obj.items() if k != "config"}
     upgraded["run"] = run
+    if run.get("method", "ssah") == "ssah":
+        settings.setdefault("align_to", "label")
     upgraded["method"] = {"name": run.get("method", "ssah"), "settings": settings}
     return upgraded

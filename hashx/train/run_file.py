@@ -47,7 +47,9 @@ def read_settings_file(path) -> dict:
       ``config.json``): keys come back qualified, ``run.X`` and ``<method>.X``;
     * the ``config.json`` of hashx 0.1 (one flat dict of SSAH's settings, the
       device included): its keys come back bare; ``device`` is dropped with a
-      note (it is a command-line option now);
+      note (it is a command-line option now), and ``align_to="label"`` is
+      added (hashx 0.1 aligned with the label network's features only;
+      today's default aligns the modalities with each other);
     * any flat JSON object of settings, bare (``"epochs": 10``) or qualified
       (``"ssah.alignment": "grl"``).
 
@@ -82,8 +84,10 @@ def read_settings_file(path) -> dict:
             if not isinstance(name, str):
                 raise DataFormatError(f"Settings file {str(path)!r}: the method's 'name' must be a string.")
             flat.update({f"{name}.{k}": v for k, v in method["settings"].items()})
-    if "device" in values:
+    if "device" in values:  # hashx 0.1's layout
         log.info("settings file %s: 'device' is ignored (use --device)", path)
         values.pop("device")
+        if values.get("method", "ssah") == "ssah" and "align_to" not in values:
+            values["align_to"] = "label"
     flat.update(values)
     return flat
