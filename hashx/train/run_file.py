@@ -87,7 +87,7 @@ def read_settings_file(path) -> dict:
     if "device" in values:  # hashx 0.1's layout
         log.info("settings file %s: 'device' is ignored (use --device)", path)
         values.pop("device")
-        if values.get("method", "ssah") == "ssah" and "align_to" not in values:
+        if values.get("method", "ssah") == "ssah" and not {"align_to", "ssah.align_to"} & values.keys():
             values["align_to"] = "label"
     flat.update(values)
     return flat

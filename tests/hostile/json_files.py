@@ -101,7 +101,10 @@ def _settings_reference(folder):
             if not isinstance(name, str):
                 raise Rejected("method name")
             flat.update({f"{name}.{k}": v for k, v in method["settings"].items()})
-    values.pop("device", None)
+    if "device" in values:  # hashx 0.1's layout: its SSAH aligned with the label features only
+        del values["device"]
+        if values.get("method", "ssah") == "ssah" and "align_to" not in values and "ssah.align_to" not in values:
+            values["align_to"] = "label"
     flat.update(values)
     return flat
 
