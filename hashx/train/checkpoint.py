@@ -41,6 +41,7 @@ import torch
 from .._atomic import atomic_write
 from .._version import __version__
 from ..exceptions import CheckpointError
+from .run_file import HASHX_0_1_SSAH_IMPLIED
 
 __all__ = ["save_checkpoint", "load_checkpoint", "upgrade_v1", "FORMAT", "FORMAT_VERSION"]
 
@@ -198,6 +199,6 @@ def upgrade_v1(obj: dict) -> dict:
     upgraded = {k: v for k, v in obj.items() if k != "config"}
     upgraded["run"] = run
     if run.get("method", "ssah") == "ssah":
-        settings.setdefault("align_to", "label")
+        settings = {**HASHX_0_1_SSAH_IMPLIED, **settings}
     upgraded["method"] = {"name": run.get("method", "ssah"), "settings": settings}
     return upgraded

@@ -10,6 +10,10 @@ from .._atomic import atomic_write
 from ..exceptions import DataFormatError
 from .run_config import RunConfig
 
+#: SSAH settings that hashx 0.1 never saved because it had one choice: it aligned the image and text
+#: features with the label network's only.  Added to its config files and checkpoints when they are read.
+HASHX_0_1_SSAH_IMPLIED = {"align_to": "label"}
+
 __all__ = ["write_run_file", "read_settings_file", "PROVENANCE_KEYS"]
 
 log = logging.getLogger(__name__)
@@ -87,7 +91,9 @@ def read_settings_file(path) -> dict:
     if "device" in values:  # hashx 0.1's layout
         log.info("settings file %s: 'device' is ignored (use --device)", path)
         values.pop("device")
-        if values.get("method", "ssah") == "ssah" and not {"align_to", "ssah.align_to"} & values.keys():
-            values["align_to"] = "label"
+        if values.get("method", "ssah") == "ssah":
+            for key, value in HASHX_0_1_SSAH_IMPLIED.items():
+                if f"ssah.{key}" not in values:
+                    values.setdefault(key, value)
     flat.update(values)
     return flat
