@@ -49,6 +49,7 @@ launcher (the engine behind ``torchrun``); the same command runs under
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import os
 
@@ -332,6 +333,7 @@ def _destroy_process_group() -> None:
     import torch.distributed as dist
 
     if dist.is_initialized():
+        gc.collect()  # the finished steps' tensors and work objects go while the group is alive
         dist.destroy_process_group()
 
 
