@@ -182,6 +182,37 @@ def test_workers_destroy_the_process_group_before_the_interpreter_exits():
         assert f"rank {rank} of 2" in out and "initialized at exit: False" in out, (out, err[-2000:])
 
 
+_CLI_EXIT_PROBE = """
+import atexit, sys
+atexit.register(lambda: print("interpreter teardown", flush=True))
+from hashx.train import Distribution
+from hashx_cli.main import main
+Distribution.from_env().barrier()
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("argv, code", [(["--version"], 0), (["train", "--no-such-option"], 2)],
+                         ids=["success", "usage-error"])
+def test_a_worker_whose_command_succeeds_leaves_without_interpreter_teardown(argv, code):
+    # where gloo's threads can abort the process after the work is done; a failing command exits normally
+    from dist_testing import free_port
+
+    port = free_port()
+    workers = [subprocess.Popen([sys.executable, "-c", _CLI_EXIT_PROBE, *argv], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+                                     "RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2"})
+               for rank in range(2)]
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == code, err[-2000:]
+        if code == 0:
+            assert "hashx, version" in out and "interpreter teardown" not in out, (out, err[-2000:])
+        else:
+            assert "No such option" in err and "interpreter teardown" in out, (out, err[-2000:])
+
+
 @pytest.mark.parametrize("alignment", ["gan", "projection", "wgan_gp"])
 def test_every_adversarial_alignment_keeps_the_single_process_step(alignment, tmp_path):
     # every discriminator step's averaged gradient is one process's: the penalty's per-item draws are made

@@ -97,4 +97,42 @@ def cli():
 
 def main(argv=None) -> None:
     """Console-script entry point (``hashx``) and ``python -m hashx``."""
-    cli.main(args=argv, prog_name="hashx")
+    try:
+        cli.main(args=argv, prog_name="hashx")
+    except SystemExit as exc:
+        if exc.code in (0, None) and _is_distributed_worker():
+            _leave_worker()
+        raise
+
+
+def _is_distributed_worker() -> bool:
+    """True in a worker started by ``--nproc`` or torchrun (``WORLD_SIZE`` above 1)."""
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:
+        return False
+
+
+def _leave_worker() -> None:
+    """End a distributed worker whose command succeeded, without interpreter teardown.
+
+    The worker's files are written (atomically) and closed by now.  Tearing
+    the interpreter down with the gloo backend's threads still alive can
+    abort the process ("terminate called without an active exception",
+    pytorch/pytorch#190489, #179291), and the launcher would then report a finished
+    worker as failed.  So the group is destroyed, output is flushed, and the
+    process leaves with status 0 straight away.
+    """
+    import logging
+
+    if "torch.distributed" in sys.modules:
+        from hashx.train.distributed import _destroy_process_group
+
+        _destroy_process_group()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
