@@ -155,6 +155,17 @@ def test_sharded_encoding_is_byte_identical(tmp_path):
         assert (tmp_path / f"one-{modality}.hxc").read_bytes() == (tmp_path / f"two-{modality}.hxc").read_bytes()
 
 
+def _spawn_workers(script, *argv):
+    """Two ``python -c script *argv`` processes with the environment torchrun gives its workers."""
+    from dist_testing import free_port
+
+    port = free_port()
+    return [subprocess.Popen([sys.executable, "-c", script, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env={**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+                                             "RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2"})
+            for rank in range(2)]
+
+
 _EXIT_PROBE = """
 import atexit, sys
 import torch.distributed as dist
@@ -169,13 +180,7 @@ print("rank", d.rank, "of", d.world_size, flush=True)
 def test_workers_destroy_the_process_group_before_the_interpreter_exits():
     # a worker that exits with its gloo group alive can abort in gloo's threads ("terminate called without
     # an active exception"); the group from_env made is destroyed by an exit handler while Python is whole
-    from dist_testing import free_port
-
-    port = free_port()
-    workers = [subprocess.Popen([sys.executable, "-c", _EXIT_PROBE], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env={**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
-                                                "RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2"})
-               for rank in range(2)]
+    workers = _spawn_workers(_EXIT_PROBE)
     for rank, worker in enumerate(workers):
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err[-2000:]
@@ -196,15 +201,7 @@ main(sys.argv[1:])
                          ids=["success", "usage-error"])
 def test_a_worker_whose_command_succeeds_leaves_without_interpreter_teardown(argv, code):
     # where gloo's threads can abort the process after the work is done; a failing command exits normally
-    from dist_testing import free_port
-
-    port = free_port()
-    workers = [subprocess.Popen([sys.executable, "-c", _CLI_EXIT_PROBE, *argv], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True,
-                                env={**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
-                                     "RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2"})
-               for rank in range(2)]
-    for worker in workers:
+    for worker in _spawn_workers(_CLI_EXIT_PROBE, *argv):
         out, err = worker.communicate(timeout=120)
         assert worker.returncode == code, err[-2000:]
         if code == 0:
