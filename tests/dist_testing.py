@@ -20,11 +20,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def torchrun_env(rank: int, world_size: int, port: int) -> dict:
+    """The variables torchrun sets for worker ``rank`` of a one-machine group listening on ``port``."""
+    return {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank), "LOCAL_RANK": str(rank),
+            "WORLD_SIZE": str(world_size)}
+
+
 def _entry(rank, fn, world_size, port, args):
     # A worker that aborts prints every thread's Python stack (CI keeps it), so an abort says where it came from.
     faulthandler.enable(all_threads=True)
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank),
-                      WORLD_SIZE=str(world_size))
+    os.environ.update(torchrun_env(rank, world_size, port))
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=world_size)
     try:

@@ -157,12 +157,11 @@ def test_sharded_encoding_is_byte_identical(tmp_path):
 
 def _spawn_workers(script, *argv):
     """Two ``python -c script *argv`` processes with the environment torchrun gives its workers."""
-    from dist_testing import free_port
+    from dist_testing import free_port, torchrun_env
 
     port = free_port()
     return [subprocess.Popen([sys.executable, "-c", script, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env={**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
-                                             "RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": "2"})
+                             text=True, env={**os.environ, **torchrun_env(rank, 2, port)})
             for rank in range(2)]
 
 
